@@ -6,6 +6,9 @@ Plain module attributes (as in osmnx.settings): change them at run time with
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 # --- Grids -----------------------------------------------------------------
 # 300-500 households per grid is the common urban norm in municipal grid
 # management rules (e.g. Beijing, Zhejiang "300-500户为一个网格").
@@ -88,3 +91,12 @@ ALLOWED_GDAL_DRIVERS = ("GeoJSON", "GPKG", "ESRI Shapefile", "KML", "LIBKML", "C
 # --- Output -----------------------------------------------------------------
 GEOJSON_PRECISION = 6
 DEFAULT_SEED = 20261123
+
+# --- Front-end assets -------------------------------------------------------------
+# Leaflet and leaflet-draw, installed from npm by `make assets` (never committed):
+# the app serves them and report.html inlines them, so nothing loads from a CDN.
+ASSETS_DIR = Path(
+    os.environ.get("GRIDMAP_ASSETS", Path(__file__).resolve().parents[1] / "static" / "vendor")
+)
+# Font for Chinese labels in charts (Debian fonts-noto-cjk, installed by the Makefile).
+CJK_FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "SimHei")

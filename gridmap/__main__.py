@@ -1,0 +1,5 @@
+"""``python -m gridmap``."""
+
+from gridmap.cli import main
+
+raise SystemExit(main())
