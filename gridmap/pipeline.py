@@ -211,6 +211,7 @@ def run_grids(
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """``gridmap grids``: write DIR/grids.geojson and DIR/buildings.gpkg."""
+    low, high = _grid_bounds(min_households, max_households)
     layers = load_layers(buildings)
     if communities is not None:
         layers["communities"] = gio.read_vector(communities)
@@ -227,7 +228,6 @@ def run_grids(
     out.mkdir(parents=True, exist_ok=True)
     gio.write_geojson(new["grids"], out / "grids.geojson")
     gio.write_project(out / "buildings.gpkg", new)
-    low, high = _grid_bounds(min_households, max_households)
     return {**grid_summary(new["grids"], low, high), "written": str(out)}
 
 
