@@ -148,7 +148,14 @@ def fill_building_estimates(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     levels_tag = _numbers(_column(out, "levels"))
     height = _numbers(_column(out, "height"))
     from_height = np.maximum(1, np.round(height / settings.FLOOR_HEIGHT_M))
-    type_key = _column(out, "building").fillna(out["use"]).astype(str).str.lower()
+    # A generic tag ('yes') says nothing about storeys: fall back on the use, so a
+    # plain building inside a residential compound gets the residential default.
+    type_key = (
+        _column(out, "building")
+        .astype(object)
+        .where(~_column(out, "building").isin(["yes", "", None]), None)
+    )
+    type_key = type_key.fillna(out["use"]).astype(str).str.lower()
     default = type_key.map(settings.DEFAULT_LEVELS).fillna(out["use"].map(settings.DEFAULT_LEVELS))
     default = default.fillna(settings.DEFAULT_LEVELS["other"])
     has_levels = levels_tag.notna() & (levels_tag >= 1)

@@ -74,6 +74,17 @@ AREA_PER_SPACE_M2 = 27.5
 AREA_PER_SPACE_STRUCTURE_M2 = 35.0
 # Capacity assumed for a parking node without area or capacity tag.
 DEFAULT_NODE_CAPACITY = 20
+# Parking spaces per household assumed for a compound with no mapped car park.
+# Planning assumption, not a measurement: Chinese local 配建 standards for
+# compounds built since the 1990s ask for roughly 0.3-1.0 spaces per dwelling
+# (older walk-up compounds hold far fewer); 0.5 is taken as the middle.
+SPACES_PER_HOUSEHOLD = 0.5
+# A car park outside any compound belongs to the nearest building when that
+# building is this close (m), roughly half a Chinese urban block; otherwise the
+# lot is public with no owner.
+LOT_OWNER_MAX_DISTANCE_M = 150.0
+# Timeout (s) of the connectivity check before an online fetch: offline fails fast.
+CONNECT_TIMEOUT_S = 3.0
 # Maximum walking distance residents accept from a shared lot (m).
 WALK_LIMIT_M = 500.0
 

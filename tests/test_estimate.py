@@ -73,3 +73,12 @@ def test_lot_capacity_from_tag_area_and_node() -> None:
         settings.DEFAULT_NODE_CAPACITY,
     ]
     assert list(out["capacity_source"]) == ["tag", "estimated", "estimated"]
+
+
+def test_generic_yes_building_takes_the_default_of_its_use() -> None:
+    gdf = _frame(building=["yes", "yes"], use=["residential", None])
+    out = fill_building_estimates(gdf)
+    assert list(out["levels"]) == [
+        settings.DEFAULT_LEVELS["residential"],
+        settings.DEFAULT_LEVELS["other"],
+    ]
