@@ -98,9 +98,7 @@ def _unique_ids(df: pd.DataFrame, table: str, column: str) -> None:
     dup = ids[ids.duplicated()].unique()
     if len(dup):
         shown = ", ".join(map(str, dup[:5]))
-        raise InputError(
-            f"{table} table: duplicate {column} {shown}", fix=f"make {column} unique"
-        )
+        raise InputError(f"{table} table: duplicate {column} {shown}", fix=f"make {column} unique")
 
 
 def _non_negative(df: pd.DataFrame, table: str, column: str, id_column: str) -> None:
@@ -114,7 +112,9 @@ def _non_negative(df: pd.DataFrame, table: str, column: str, id_column: str) -> 
         )
 
 
-def _allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable[str], id_column: str) -> None:
+def _allowed(
+    df: pd.DataFrame, table: str, column: str, allowed: Iterable[str], id_column: str
+) -> None:
     allowed = tuple(allowed)
     bad = df.loc[~df[column].isin(allowed), [id_column, column]]
     if len(bad):
@@ -126,7 +126,9 @@ def _allowed(df: pd.DataFrame, table: str, column: str, allowed: Iterable[str], 
         )
 
 
-def _geometry_types(gdf: gpd.GeoDataFrame, table: str, allowed: tuple[str, ...], id_column: str) -> None:
+def _geometry_types(
+    gdf: gpd.GeoDataFrame, table: str, allowed: tuple[str, ...], id_column: str
+) -> None:
     types = gdf.geometry.geom_type
     bad = gdf.loc[~types.isin(allowed) | gdf.geometry.is_empty | gdf.geometry.isna(), id_column]
     if len(bad):
