@@ -13,6 +13,7 @@ _safety.configure_gdal()
 from gridmap.io.buildings import read_buildings  # noqa: E402
 from gridmap.io.fields import SHAPEFILE_FIELDS  # noqa: E402
 from gridmap.io.households import join_households  # noqa: E402
+from gridmap.io.members import read_members  # noqa: E402
 from gridmap.io.project import is_project, read_project, write_project  # noqa: E402
 from gridmap.io.read import read_osm_path_check, read_vector  # noqa: E402
 from gridmap.io.write import (  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "is_project",
     "join_households",
     "read_buildings",
+    "read_members",
     "read_osm_path_check",
     "read_project",
     "read_vector",
