@@ -50,7 +50,9 @@ def _parking(layers: dict[str, gpd.GeoDataFrame], out: Path, seed: int) -> dict[
     if lots is None or len(lots) == 0:
         return None
     try:
-        scenario = parking.preset_from_layers(lots, layers["buildings"], layers.get("compounds"))
+        scenario = parking.preset_from_layers(
+            lots, layers["buildings"], layers.get("compounds"), roads=layers.get("roads")
+        )
     except InputError as exc:
         from gridmap.errors import warn
 
