@@ -358,4 +358,5 @@ def start_app(*, port: int = 8501) -> int:
             f"{app} is missing", fix="run gridmap app from a checkout of the repository"
         )
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
-    return subprocess.call(command)
+    # Streamlit reads .streamlit/config.toml (static serving of Leaflet) from the working dir.
+    return subprocess.call(command, cwd=app.parent)

@@ -1,0 +1,197 @@
+"""The app's Grids page (Streamlit AppTest): partition, edits, undo/redo, autosave."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gridmap import io as gio
+from gridmap import settings
+from gridmap.errors import GridmapWarning
+from gridmap.pipeline import demo_layers, make_grids
+from gridmap.ui import state
+from gridmap.ui.i18n import translate
+
+ROOT = Path(__file__).resolve().parents[1]
+N_BUILDINGS = 400
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_autosave() -> Iterator[None]:
+    """Autosave threads change warning filters (catch_warnings): let them finish."""
+    state.flush_all()
+    yield
+    state.flush_all()
+
+
+def _zh(key: str) -> str:
+    return translate(key, "zh")
+
+
+def _submit(at: AppTest, form: str) -> AppTest:
+    button = next(b for b in at.button if b.key.startswith(f"FormSubmitter:{form}-"))
+    return button.click().run()
+
+
+def _table(at: AppTest) -> Any:
+    """The balance table with the column names of the engine (the app shows labels)."""
+    shown = at.dataframe[0].value
+    names = {
+        translate(f"field.{c}", "zh"): c for c in ("grid_id", "households", "locked", "changed")
+    }
+    return shown.rename(columns=names)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _new_app(autosave: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(autosave))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    _ok(at)
+    return at
+
+
+@pytest.fixture
+def grids_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    at = _new_app(tmp_path / "autosave.gpkg", monkeypatch)
+    at.number_input(key="demo_n").set_value(N_BUILDINGS)
+    _submit(at, "demo_form")
+    at.sidebar.radio(key="page").set_value("grids").run()
+    _ok(at)
+    _submit(at, "grids_form")
+    _ok(at)
+    return at
+
+
+@pytest.fixture(scope="module")
+def expected_grids() -> object:
+    layers = demo_layers(seed=settings.DEFAULT_SEED, n_buildings=N_BUILDINGS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GridmapWarning)
+        _layers, partition = make_grids(
+            layers, min_households=300, max_households=500, seed=settings.DEFAULT_SEED
+        )
+    return partition
+
+
+def _wait_for_autosave(path: Path, check: object, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        if path.is_file():
+            project = gio.read_project(path)
+            if check(project):  # type: ignore[operator]
+                return project
+        if time.monotonic() > deadline:
+            raise AssertionError(f"autosave {path} never showed the expected state")
+        time.sleep(0.2)
+
+
+def test_grids_page_shows_the_partition(grids_app: AppTest, expected_grids: object) -> None:
+    grids = expected_grids.grids  # type: ignore[attr-defined]
+    metrics = _metrics(grids_app)
+    assert metrics[_zh("grids.count")] == str(len(grids))
+    assert metrics[_zh("grids.locked")] == "0"
+    assert metrics[_zh("grids.mean")] == str(round(float(grids["households"].mean()), 1))
+    table = _table(grids_app)
+    assert sorted(table["grid_id"]) == sorted(grids["grid_id"])
+    assert table.set_index("grid_id")["households"].to_dict() == dict(
+        zip(grids["grid_id"], grids["households"], strict=True)
+    )
+
+
+def test_lock_undo_redo_and_autosave(grids_app: AppTest, tmp_path: Path) -> None:
+    at = grids_app
+    ids = at.selectbox(key="grids_lock_id").options
+    target = ids[3]
+    at.selectbox(key="grids_lock_id").set_value(target).run()
+    at.button(key="grids_lock_go").click().run()
+    _ok(at)
+    assert _metrics(at)[_zh("grids.locked")] == "1"
+    table = _table(at).set_index("grid_id")
+    assert bool(table.loc[target, "locked"]) and bool(table.loc[target, "changed"])
+    saved = _wait_for_autosave(
+        tmp_path / "autosave.gpkg",
+        lambda p: "grids" in p and p["grids"].set_index("grid_id")["locked"].get(target) == True,  # noqa: E712
+    )
+    assert [e["action"] for e in saved["edit_log"]][-3:] == ["load_demo", "make_grids", "lock"]
+
+    at.sidebar.button(key="undo").click().run()
+    _ok(at)
+    assert _metrics(at)[_zh("grids.locked")] == "0"
+    at.sidebar.button(key="redo").click().run()
+    assert _metrics(at)[_zh("grids.locked")] == "1"
+
+
+def test_merge_and_split_change_the_grid_count(grids_app: AppTest) -> None:
+    at = grids_app
+    before = int(_metrics(at)[_zh("grids.count")])
+    a = at.selectbox(key="grids_merge_a").value
+    b = at.selectbox(key="grids_merge_b").value
+    at.button(key="grids_merge_go").click().run()
+    _ok(at)
+    assert int(_metrics(at)[_zh("grids.count")]) == before - 1
+    assert translate("grids.changed", "zh", grids="").rstrip("-") in at.success[0].value
+    assert a in at.success[0].value or b in at.success[0].value
+    at.selectbox(key="grids_split_id").set_value(at.selectbox(key="grids_split_id").options[0])
+    at.button(key="grids_split_go").click().run()
+    _ok(at)
+    assert int(_metrics(at)[_zh("grids.count")]) == before
+
+
+def test_a_refused_edit_is_a_message_not_a_traceback(grids_app: AppTest) -> None:
+    at = grids_app
+    locked_id = at.selectbox(key="grids_merge_a").value
+    at.selectbox(key="grids_lock_id").set_value(locked_id).run()
+    at.button(key="grids_lock_go").click().run()
+    # Merging a locked grid is refused by the engine with a user message.
+    at.selectbox(key="grids_merge_a").set_value(locked_id).run()
+    at.button(key="grids_merge_go").click().run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith(_zh("error.input").split("{")[0])
+    assert "Traceback" not in at.error[0].value
+
+
+def test_server_restart_restores_the_last_state(
+    grids_app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = grids_app
+    target = at.selectbox(key="grids_lock_id").options[1]
+    at.selectbox(key="grids_lock_id").set_value(target).run()
+    at.button(key="grids_lock_go").click().run()
+    count = _metrics(at)[_zh("grids.count")]
+    autosave = tmp_path / "autosave.gpkg"
+    _wait_for_autosave(
+        autosave,
+        lambda p: "grids" in p and bool(p["grids"]["locked"].astype(bool).any()),
+    )
+    # A new server process has no history in memory: copy the file to a fresh path.
+    restarted = tmp_path / "restart" / "autosave.gpkg"
+    restarted.parent.mkdir()
+    shutil.copy(autosave, restarted)
+    again = _new_app(restarted, monkeypatch)
+    again.sidebar.radio(key="page").set_value("grids").run()
+    _ok(again)
+    metrics = _metrics(again)
+    assert metrics[_zh("grids.count")] == count
+    assert metrics[_zh("grids.locked")] == "1"
+    assert _zh("grids.no_partition") in [i.value for i in again.info]
+    # Re-partitioning keeps the locked grid.
+    _submit(again, "grids_form")
+    _ok(again)
+    assert _metrics(again)[_zh("grids.locked")] == "1"
+    assert target in list(_table(again)["grid_id"])
