@@ -1,0 +1,387 @@
+"""Benchmark of gridmap's grid partition against baselines, scored by the team's scorer.
+
+    .venv/bin/python benchmarks/partition.py [--sizes 1000 10000 100000] [--seed 1]
+                                             [--spopt-max 1000] [--skip-command]
+
+For each synthetic district (gridmap.synth, ``n_buildings`` = size, with its
+communities and roads) and each real extract in ../shared/osm, one row per
+method:
+
+- ``gridmap``: :func:`gridmap.partition.partition_grids` (communities, roads);
+- ``pymetis-buildings``: plain METIS (pymetis, contiguous parts requested) on
+  the building graph of the whole district, k = households / 400, polygons
+  from the buildings' Voronoi cells -- the naive approach of issue 4;
+- ``spopt-maxp``: spopt's MaxPHeuristic (households >= min per region) on the
+  building graph, at sizes up to ``--spopt-max`` (it takes minutes beyond).
+
+Presets (``--presets``, default ``luancheng``: a county town planned with
+grids of 100-150 households) are partitioned with their own bounds.
+
+Every row is scored by ../shared/tools/score_grids.py from GeoPackages written
+to a temporary folder, so the numbers mean the same for everyone. Each run
+happens in a subprocess: ``time`` is its wall time for the partition only,
+``cpu`` its CPU time, ``peak MB`` its peak resident memory (reading the data
+included). The machine's load average is printed: on a shared machine wall
+times are inflated, CPU times less so. Also timed: the whole ``gridmap grids``
+command (project GeoPackage in, files out) at 10,000 buildings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GRIDMAP_SHARED", ROOT.parent / "shared"))
+SCORER = SHARED / "tools" / "score_grids.py"
+OSM_DIR = SHARED / "osm"
+LOW, HIGH = 300, 500
+COLUMNS = [
+    ("dataset", "{:<28}"),
+    ("method", "{:<18}"),
+    ("buildings", "{:>9}"),
+    ("time_s", "{:>7.2f}"),
+    ("cpu_s", "{:>7.2f}"),
+    ("peak_mb", "{:>7.0f}"),
+    ("grids", "{:>6}"),
+    ("in_range_pct", "{:>8.1f}"),
+    ("cv", "{:>6.3f}"),
+    ("compound_splits", "{:>6}"),
+    ("contiguity_pct", "{:>7.1f}"),
+    ("one_part_pct", "{:>7.1f}"),
+    ("overlap_m2", "{:>9.2f}"),
+    ("polsby_popper", "{:>6.3f}"),
+]
+HEADER = {
+    "dataset": "dataset",
+    "method": "method",
+    "buildings": "bldgs",
+    "time_s": "time s",
+    "cpu_s": "cpu s",
+    "peak_mb": "peak MB",
+    "grids": "grids",
+    "in_range_pct": "in rng %",
+    "cv": "CV",
+    "compound_splits": "splits",
+    "contiguity_pct": "contig%",
+    "one_part_pct": "1part %",
+    "overlap_m2": "overlap m2",
+    "polsby_popper": "PP",
+}
+
+
+def load_scorer() -> ModuleType:
+    """The team's scorer, imported by path."""
+    spec = importlib.util.spec_from_file_location("score_grids", SCORER)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {SCORER}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_data(dataset: str, seed: int) -> dict[str, gpd.GeoDataFrame]:
+    """Layers of a synthetic district ("synth-<n>", "preset-<name>") or of a real extract."""
+    if dataset.startswith("synth-"):
+        from gridmap.synth import generate_district
+
+        return generate_district(n_buildings=int(dataset.split("-")[1]), seed=seed)
+    if dataset.startswith("preset-"):
+        from gridmap.synth import generate_district
+
+        return generate_district(seed=seed, preset=dataset.split("-", 1)[1])
+    from gridmap.osm import read_osm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_osm(dataset)
+
+
+def voronoi_cells(buildings: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Building-centroid Voronoi cells clipped like the scorer, their adjacency, the CRS."""
+    from gridmap.crs import metric_crs
+    from gridmap.partition.graph import footprint_clip, site_points, voronoi_neighbours
+
+    crs = metric_crs(buildings)
+    foot = np.asarray(buildings.to_crs(crs).geometry.array)
+    xy, row_site = site_points(foot)
+    clip = footprint_clip(foot)
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=clip, ordered=True)
+    )
+    cells = shapely.intersection(cells, clip)
+    u, v = voronoi_neighbours(xy, clip)
+    return cells[row_site], np.column_stack([row_site, np.arange(len(row_site))]), (crs, u, v)
+
+
+def baseline_pymetis(
+    buildings: gpd.GeoDataFrame, seed: int, target: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain METIS on the building graph; returns (label per building, cells per building)."""
+    import pymetis
+    from scipy.sparse import coo_array
+
+    cells, pairs, (crs, u, v) = voronoi_cells(buildings)
+    site = pairs[:, 0]
+    n_sites = int(site.max()) + 1
+    hh = np.bincount(site, weights=buildings["households"].to_numpy(float), minlength=n_sites)
+    mat = coo_array(
+        (np.ones(2 * len(u)), (np.concatenate([u, v]), np.concatenate([v, u]))),
+        shape=(n_sites, n_sites),
+    ).tocsr()
+    k = max(1, round(hh.sum() / target))
+    opts = pymetis.Options(seed=seed, contig=1)
+    _, parts = pymetis.part_graph(
+        k, pymetis.CSRAdjacency(mat.indptr, mat.indices), vweights=hh.astype(int) + 1, options=opts
+    )
+    return np.asarray(parts)[site], cells
+
+
+def baseline_spopt(buildings: gpd.GeoDataFrame, low: int) -> tuple[np.ndarray, np.ndarray]:
+    """spopt MaxPHeuristic: regions of at least ``low`` households on the building graph."""
+    import libpysal
+    import pandas as pd
+    from spopt.region import MaxPHeuristic
+
+    cells, pairs, (crs, u, v) = voronoi_cells(buildings)
+    site = pairs[:, 0]
+    n_sites = int(site.max()) + 1
+    frame = pd.DataFrame(
+        {
+            "site": site,
+            "households": buildings["households"].to_numpy(float),
+        }
+    )
+    per = frame.groupby("site")["households"].sum().reindex(range(n_sites), fill_value=0)
+    cent = shapely.get_coordinates(shapely.centroid(cells))
+    xy = pd.DataFrame(cent).groupby(site).mean().reindex(range(n_sites))
+    data = gpd.GeoDataFrame(
+        {"households": per.to_numpy(), "x": xy[0].to_numpy(), "y": xy[1].to_numpy()},
+        geometry=gpd.GeoSeries(shapely.points(xy.to_numpy()), crs=crs),
+    )
+    neighbours: dict[int, list[int]] = {i: [] for i in range(n_sites)}
+    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = libpysal.weights.W(neighbours, silence_warnings=True)
+        model = MaxPHeuristic(data, w, ["x", "y"], "households", low, top_n=2)
+        model.solve()
+    return np.asarray(model.labels_)[site], cells
+
+
+def grids_from_labels(
+    buildings: gpd.GeoDataFrame, labels: np.ndarray, cells: np.ndarray
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Buildings with grid_id and grid polygons (dissolved Voronoi cells) for a baseline."""
+    from gridmap.crs import metric_crs
+
+    crs = metric_crs(buildings)
+    ids = np.asarray([f"g{int(x)}" for x in labels], dtype=object)
+    b = buildings.copy()
+    b["grid_id"] = ids
+    order = np.argsort(ids, kind="stable")
+    uniq, start = np.unique(ids[order], return_index=True)
+    polys = [shapely.union_all(g) for g in np.split(cells[order], start[1:])]
+    grids = gpd.GeoDataFrame({"grid_id": uniq}, geometry=polys, crs=crs).to_crs(4326)
+    return b, grids
+
+
+def bounds(dataset: str) -> tuple[int, int]:
+    """Household bounds per grid: the preset's own, else 300-500."""
+    if dataset.startswith("preset-"):
+        from gridmap.synth import preset_grid_bounds
+
+        got = preset_grid_bounds(dataset.split("-", 1)[1])
+        if got is not None:
+            return int(got[0]), int(got[1])
+    return LOW, HIGH
+
+
+def run_one(dataset: str, method: str, seed: int) -> dict[str, Any]:
+    """Partition one dataset with one method (in this process) and score it."""
+    data = load_data(dataset, seed)
+    low, high = bounds(dataset)
+    buildings = data["buildings"]
+    t0, c0 = time.perf_counter(), time.process_time()
+    if method == "gridmap":
+        from gridmap.partition import partition_grids
+
+        communities = data.get("communities")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            part = partition_grids(
+                buildings,
+                min_households=low,
+                max_households=high,
+                communities=communities if communities is not None and len(communities) else None,
+                roads=data.get("roads"),
+                seed=seed,
+            )
+        out_b, out_g = part.buildings, part.grids
+    elif method == "pymetis-buildings":
+        labels, cells = baseline_pymetis(buildings, seed, (low + high) / 2)
+        out_b, out_g = grids_from_labels(buildings, labels, cells)
+    elif method == "spopt-maxp":
+        labels, cells = baseline_spopt(buildings, low)
+        out_b, out_g = grids_from_labels(buildings, labels, cells)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scorer = load_scorer()
+    with tempfile.TemporaryDirectory() as tmp:
+        keep = [c for c in ("building_id", "households", "compound_id", "grid_id") if c in out_b]
+        bpath, gpath = Path(tmp) / "buildings.gpkg", Path(tmp) / "grids.gpkg"
+        out_b[[*keep, out_b.geometry.name]].to_file(bpath, engine="pyogrio")
+        out_g[["grid_id", out_g.geometry.name]].to_file(gpath, engine="pyogrio")
+        bld = scorer.read_layer(str(bpath), "BUILDINGS", ("households",))
+        grd = scorer.read_layer(str(gpath), "GRIDS", ("grid_id",))
+        s = scorer.score(bld, grd, low, high)
+    name = Path(dataset).name.split(".")[0]
+    if (low, high) != (LOW, HIGH):
+        name = f"{name} ({low}-{high})"
+    return {
+        "dataset": name,
+        "method": method,
+        "buildings": len(buildings),
+        "time_s": wall,
+        "cpu_s": cpu,
+        "peak_mb": peak,
+        "grids": s["n_grids"],
+        "in_range_pct": 100 * s["share_grids_in_range"],
+        "cv": s["hh_per_grid_cv"],
+        "compound_splits": s["compound_splits"],
+        "contiguity_pct": 100 * s["contiguity_share"],
+        "one_part_pct": 100 * s["single_polygon_share"],
+        "overlap_m2": s["overlap_area_m2"],
+        "polsby_popper": s["polsby_popper_mean"],
+    }
+
+
+def run_subprocess(dataset: str, method: str, seed: int, timeout: float) -> dict[str, Any] | None:
+    """run_one in a fresh interpreter (clean memory and timing); None on failure."""
+    cmd = [sys.executable, __file__, "--one", dataset, method, "--seed", str(seed)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"  {method} on {dataset}: no result within {timeout:.0f} s", file=sys.stderr)
+        return None
+    if done.returncode != 0:
+        print(f"  {method} on {dataset} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def time_command(n: int, seed: int) -> float:
+    """Wall time of the whole ``gridmap grids`` command on an n-building project."""
+    from gridmap import io as gio
+    from gridmap.schema import LAYER_NAMES
+    from gridmap.synth import generate_district
+
+    data = generate_district(n_buildings=n, seed=seed)
+    data = {k: v for k, v in data.items() if k in LAYER_NAMES}
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project.gpkg"
+        gio.write_project(project, data)
+        cmd = [
+            sys.executable,
+            "-m",
+            "gridmap",
+            "grids",
+            str(project),
+            "--out",
+            str(Path(tmp) / "out"),
+        ]
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+        if done.returncode != 0:
+            print(f"  gridmap grids failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+            return math.nan
+    return wall
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    widths = {k: len(fmt.format(HEADER[k]) if "s}" in fmt else fmt.format(0)) for k, fmt in COLUMNS}
+    head = " ".join(
+        f"{HEADER[k]:<{max(widths[k], len(HEADER[k]))}}"
+        if k in ("dataset", "method")
+        else f"{HEADER[k]:>{max(widths[k], len(HEADER[k]))}}"
+        for k, _ in COLUMNS
+    )
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        cells = []
+        for k, fmt in COLUMNS:
+            width = max(widths[k], len(HEADER[k]))
+            text = fmt.format(row[k]).strip()
+            cells.append(f"{text:<{width}}" if k in ("dataset", "method") else f"{text:>{width}}")
+        print(" ".join(cells))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--presets", nargs="*", default=["luancheng"])
+    parser.add_argument("--spopt-max", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--skip-command", action="store_true")
+    parser.add_argument("--one", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one[0], args.one[1], args.seed)))
+        return 0
+    if not SCORER.is_file():
+        raise SystemExit(f"the scorer {SCORER} is missing")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s)")
+    datasets = [f"synth-{n}" for n in args.sizes] + [f"preset-{p}" for p in args.presets]
+    if OSM_DIR.is_dir():
+        datasets += sorted(
+            str(p) for p in OSM_DIR.iterdir() if p.name.endswith((".osm", ".osm.bz2", ".pbf"))
+        )
+    rows: list[dict[str, Any]] = []
+    for dataset in datasets:
+        n = int(dataset.split("-")[1]) if dataset.startswith("synth-") else 0
+        if dataset.startswith("preset-"):
+            n = args.spopt_max + 1  # presets are several thousand buildings
+        methods = ["gridmap", "pymetis-buildings"]
+        if n <= args.spopt_max:
+            methods.append("spopt-maxp")
+        for method in methods:
+            print(f"running {method} on {Path(dataset).name} ...", file=sys.stderr, flush=True)
+            row = run_subprocess(dataset, method, args.seed, args.timeout)
+            if row is not None:
+                rows.append(row)
+    print()
+    print_table(rows)
+    if not args.skip_command:
+        wall = time_command(10_000, args.seed)
+        print(f"\nwhole `gridmap grids` command on a 10,000-building project: {wall:.2f} s wall")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

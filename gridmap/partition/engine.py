@@ -1,0 +1,1414 @@
+"""partition_grids: buildings -> grids, micro-grids and codes (see the package docstring)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+from shapely import Geometry
+
+from gridmap import settings
+from gridmap.crs import WGS84, metric_crs
+from gridmap.errors import InputError, warn
+from gridmap.partition.codes import grid_code, level_codes, micro_code, next_numbers, nw_se_order
+from gridmap.partition.graph import (
+    GRID_SIZE_M,
+    SiteGraph,
+    build_site_graph,
+    footprint_clip,
+    polygonal,
+    site_points,
+    street_lines,
+)
+from gridmap.partition.micro import micro_labels
+from gridmap.partition.polygons import (
+    overlay,
+    region_polygons,
+    union_coverage,
+)
+from gridmap.partition.solve import NodeGraph, partition_component
+from gridmap.partition.units import split_oversized
+from gridmap.schema import require_columns, require_crs
+
+__all__ = ["GridPartition", "partition_grids"]
+
+Progress = Callable[[str, float], None]
+# Id of the one community when the data name none.
+SINGLE_COMMUNITY_ID = "1"
+_EMPTY = shapely.Polygon()
+# At most this many ids are listed in one warning.
+_SHOW = 10
+
+
+def _quiet(stage: str, fraction: float) -> None:
+    return None
+
+
+def _ids(values: Any, limit: int = _SHOW) -> str:
+    vals = [str(v) for v in values]
+    more = f" and {len(vals) - limit} more" if len(vals) > limit else ""
+    return ", ".join(vals[:limit]) + more
+
+
+def _norm_id(value: Any) -> str | None:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+# --------------------------------------------------------------------------
+# State kept for edits
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything about the data that does not depend on the assignment (metric CRS)."""
+
+    crs: CRS
+    rows: (
+        pd.DataFrame
+    )  # building_id, parent_building_id, unit, households, compound_id, community, site, src
+    out_rows: gpd.GeoDataFrame  # output rows (EPSG:4326), same order as ``rows``
+    communities: pd.DataFrame  # community_id, street_id, name, street_code, community_code
+    community_polys: np.ndarray
+    regions: np.ndarray
+    region_community: np.ndarray
+    region_locked: np.ndarray  # index into ``locked`` or -1
+    locked: pd.DataFrame  # grid_id (or None), name, community
+    graph: SiteGraph
+    site_households: np.ndarray
+    site_community: np.ndarray
+    low: int
+    high: int
+    micro_low: int
+    micro_high: int
+    seed: int
+    inputs: Mapping[str, Any]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class State:
+    """A partition: the layout plus the grid and micro-grid of every site."""
+
+    layout: Layout
+    site_grid: np.ndarray  # grid_id per site (object)
+    site_micro: np.ndarray  # micro_grid_id per site (object)
+    grid_info: pd.DataFrame  # index grid_id: community, number, locked, name
+    grid_poly: Mapping[str, Geometry]
+    micro_poly: Mapping[str, Geometry]
+
+
+@dataclass(frozen=True)
+class GridPartition:
+    """The result of :func:`partition_grids` or of an edit.
+
+    Attributes
+    ----------
+    buildings : GeoDataFrame
+        A new buildings table (EPSG:4326, RangeIndex) with ``grid_id``,
+        ``micro_grid_id``, ``community_id``, ``parent_building_id`` and
+        ``unit`` filled; buildings above the maximum appear as unit rows (see
+        :mod:`gridmap.partition.units`).
+    grids : GeoDataFrame
+        The grids table of DATA_MODEL.md (grid_id, community_id, households,
+        n_buildings, n_compounds, locked) plus street_id, name ("第3网格"),
+        n_micro_grids and status; one Polygon each, EPSG:4326.
+    micro_grids : GeoDataFrame
+        micro_grid_id, grid_id, community_id, households, n_buildings, status.
+    warnings : list of str
+        Every warning raised while making it (also emitted as GridmapWarning).
+    min_households, max_households : int
+        The bounds used.
+    changed : tuple of str
+        Grids an edit changed (created, removed, reshaped by membership or
+        locked); empty for a fresh partition.
+    """
+
+    buildings: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    micro_grids: gpd.GeoDataFrame
+    warnings: list[str]
+    min_households: int
+    max_households: int
+    changed: tuple[str, ...] = ()
+    _state: State | None = field(default=None, repr=False, compare=False)
+
+    def balance(self) -> pd.DataFrame:
+        """Households per grid against the bounds.
+
+        Returns
+        -------
+        DataFrame
+            grid_id, community_id, name, households, min_households,
+            max_households, status (``ok``, ``below``, ``above``),
+            deviation (households minus the mean of all grids), locked; and
+            ``changed`` when the partition comes from an edit.
+        """
+        g = self.grids
+        out = pd.DataFrame(
+            {
+                "grid_id": g["grid_id"].to_numpy(),
+                "community_id": g["community_id"].to_numpy(),
+                "name": g["name"].to_numpy(),
+                "households": g["households"].to_numpy(),
+                "min_households": self.min_households,
+                "max_households": self.max_households,
+                "status": g["status"].to_numpy(),
+                "deviation": (g["households"] - g["households"].mean()).round(1).to_numpy()
+                if len(g)
+                else np.empty(0),
+                "locked": g["locked"].to_numpy(),
+                "changed": g["grid_id"].isin(self.changed).to_numpy(),
+            }
+        )
+        return out
+
+
+# --------------------------------------------------------------------------
+# Input checks
+# --------------------------------------------------------------------------
+
+
+def _check_bounds(low: int, high: int) -> None:
+    if low < 0 or high <= 0 or low > high:
+        raise InputError(
+            f"grid bounds min {low} / max {high} are impossible",
+            fix="give 0 <= min_households <= max_households, e.g. 300 and 500",
+        )
+
+
+def _normalise_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not isinstance(buildings, gpd.GeoDataFrame):
+        raise InputError(
+            "buildings must be a GeoDataFrame", fix="read the file with gridmap.io first"
+        )
+    require_columns(buildings, "buildings", ("building_id", "households"))
+    require_crs(buildings, "buildings")
+    if len(buildings) == 0:
+        raise InputError("buildings table is empty", fix="give at least one building")
+    b = buildings.reset_index(drop=True).copy()
+    ids = b["building_id"].map(_norm_id)
+    if ids.isna().any():
+        rows = list(np.flatnonzero(ids.isna().to_numpy())[:5])
+        raise InputError(
+            f"buildings table: building_id is empty in row(s) {rows}",
+            fix="give every building a building_id",
+        )
+    dup = ids[ids.duplicated()].unique()
+    if len(dup):
+        raise InputError(
+            f"buildings table: duplicate building_id {_ids(dup, 5)}",
+            fix="make building_id unique",
+        )
+    b["building_id"] = ids.astype(object)
+    hh = pd.to_numeric(b["households"], errors="coerce")
+    bad = ids[hh.isna() | (hh < 0)]
+    if len(bad):
+        raise InputError(
+            f"buildings table: households is missing, not a number or negative "
+            f"for building_id {_ids(bad, 5)}",
+            fix="give households as a whole number >= 0",
+        )
+    b["households"] = hh.round().astype(np.int64)
+    geom = b.geometry
+    badg = ids[geom.isna() | geom.is_empty | ~geom.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(badg):
+        raise InputError(
+            f"buildings table: building_id {_ids(badg, 5)} has no Polygon or MultiPolygon geometry",
+            fix="drop or repair those features",
+        )
+    if "compound_id" in b.columns:
+        b["compound_id"] = b["compound_id"].map(_norm_id).astype(object)
+    else:
+        b["compound_id"] = pd.Series([None] * len(b), dtype=object)
+    return b
+
+
+def _to_metric(gdf: gpd.GeoDataFrame, table: str, crs: CRS) -> gpd.GeoDataFrame:
+    require_crs(gdf, table)
+    out = gdf.reset_index(drop=True).to_crs(crs)
+    fixed = _valid(np.asarray(out.geometry.array, dtype=object))
+    out = out.set_geometry(gpd.GeoSeries(fixed, crs=crs, index=out.index))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Communities and regions
+# --------------------------------------------------------------------------
+
+
+def _streets_of(rows: pd.DataFrame, comm: np.ndarray, n: int, bstreet: pd.Series | None) -> list:
+    if bstreet is None:
+        return [None] * n
+    df = pd.DataFrame({"c": comm, "s": bstreet.map(_norm_id)}).dropna()
+    out: list = [None] * n
+    for c in np.unique(df["c"].to_numpy()):
+        counts = df.loc[df["c"] == c, "s"].value_counts().sort_index()
+        out[int(c)] = counts.idxmax()
+    return out
+
+
+def _assign_to_polygons(points: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first polygon holding each point; nearest polygon when none."""
+    pts = shapely.points(points)
+    # Query with the (prepared) polygons against a tree of the points: fast.
+    ci, pi = shapely.STRtree(pts).query(polys, predicate="intersects")
+    tree = shapely.STRtree(polys)
+    out = np.full(len(points), -1, np.int64)
+    order = np.lexsort((ci, pi))
+    pi, ci = pi[order], ci[order]
+    first = np.unique(pi, return_index=True)[1]
+    out[pi[first]] = ci[first]
+    outside = np.flatnonzero(out < 0)
+    if len(outside):
+        near = tree.query_nearest(pts[outside], return_distance=False, all_matches=False)
+        out[outside[near[0]]] = near[1]
+    return out, outside
+
+
+def _derived_polygons(xy: np.ndarray, site_comm: np.ndarray, clip: Geometry, n: int) -> np.ndarray:
+    """Community polygons from the Voronoi cells of their sites, clipped to ``clip``."""
+    if n == 1:
+        return np.asarray([clip], dtype=object)
+    extent = shapely.box(*shapely.bounds(shapely.union(clip, shapely.multipoints(xy))))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=extent, ordered=True)
+    )
+    out = np.empty(n, dtype=object)
+    for c in range(n):
+        mine = cells[site_comm == c]
+        merged = union_coverage(mine) if len(mine) else shapely.Polygon()
+        out[c] = polygonal(np.asarray([shapely.intersection(merged, clip)], dtype=object))[0]
+    return out
+
+
+def _remove_overlaps(polys: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each polygon minus the polygons before it; returns the overlap area removed."""
+    out = polys.copy()
+    if len(polys) < 2:
+        return out, 0.0
+    a, b = shapely.STRtree(polys).query(polys, predicate="intersects")
+    later = a > b
+    a, b = a[later], b[later]
+    real = ~shapely.touches(polys[a], polys[b])
+    a, b = a[real], b[real]
+    removed = 0.0
+    for i in np.unique(a):
+        prior = shapely.union_all(polys[b[a == i]])
+        cut = overlay("difference", polys[i], prior)
+        cut = polygonal(np.asarray([cut], dtype=object))[0]
+        removed += float(shapely.area(polys[i]) - shapely.area(cut))
+        out[i] = cut
+    return out, removed
+
+
+def _on_grid(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal parts snap-rounded to the 1 mm grid (valid, no hair-thin pinches).
+
+    Communities and locked areas are drawn by hand or derived; where a locked
+    area comes within a nanometre of a community's outline, the region left
+    between them would pinch to a point that reprojection turns into a
+    self-intersection. Snap-rounding resolves such pinches once, up front.
+    """
+    return polygonal(shapely.set_precision(polygonal(np.asarray(geoms, dtype=object)), GRID_SIZE_M))
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    """Geometries with the invalid ones repaired by make_valid."""
+    out = np.asarray(geoms, dtype=object).copy()
+    bad = ~shapely.is_valid(out)
+    if bad.any():
+        out[bad] = shapely.make_valid(out[bad])
+    return out
+
+
+# --------------------------------------------------------------------------
+# Layout
+# --------------------------------------------------------------------------
+
+
+def build_layout(
+    buildings: gpd.GeoDataFrame,
+    *,
+    low: int,
+    high: int,
+    communities: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    locked: gpd.GeoDataFrame | None,
+    seed: int,
+    progress: Progress,
+) -> Layout:
+    """Check the inputs and build sites, regions, tiles and the site graph."""
+    warnings: list[str] = []
+    inputs = {"buildings": buildings, "communities": communities, "roads": roads, "locked": locked}
+    src = _normalise_buildings(buildings)
+    crs = metric_crs(src)
+    progress("projecting", 0.02)
+    bm = src.to_crs(crs)
+    bm = bm.set_geometry(gpd.GeoSeries(_valid(np.asarray(bm.geometry.array)), crs=crs))
+    n_b = len(bm)
+    cent = shapely.get_coordinates(shapely.centroid(np.asarray(bm.geometry.array)))
+
+    # Communities of the buildings.
+    bstreet = bm["street_id"] if "street_id" in bm.columns else None
+    if communities is not None and len(communities):
+        require_columns(communities, "communities", ("community_id",))
+        cm = _to_metric(communities, "communities", crs)
+        cids = cm["community_id"].map(_norm_id)
+        if cids.isna().any() or cids.duplicated().any():
+            raise InputError(
+                "communities table: community_id is empty or duplicated",
+                fix="give every community a unique community_id",
+            )
+        polys = _on_grid(np.asarray(cm.geometry.array, dtype=object))
+        polys, overlap = _remove_overlaps(polys)
+        if overlap > 1.0:
+            warnings.append(
+                f"communities overlap by {overlap:.0f} m2; each overlap was given to the "
+                "community listed first"
+            )
+        bcomm, outside = _assign_to_polygons(cent, polys)
+        if len(outside):
+            warnings.append(
+                f"{len(outside)} building(s) lie outside every community and were given to the "
+                f"nearest one: building_id {_ids(bm['building_id'].to_numpy()[outside])}"
+            )
+        names = cm["name"] if "name" in cm.columns else cids
+        streets = (
+            list(cm["street_id"].map(_norm_id))
+            if "street_id" in cm.columns
+            else _streets_of(bm, bcomm, len(cm), bstreet)
+        )
+        comm_table = pd.DataFrame(
+            {"community_id": list(cids), "street_id": streets, "name": list(names.astype(str))}
+        )
+        comm_polys: np.ndarray | None = polys
+    elif "community_id" in bm.columns:
+        cid = bm["community_id"].map(_norm_id)
+        if cid.isna().all():
+            cid = pd.Series([SINGLE_COMMUNITY_ID] * n_b)
+        elif cid.isna().any():
+            known = np.flatnonzero(cid.notna().to_numpy())
+            miss = np.flatnonzero(cid.isna().to_numpy())
+            tree = shapely.STRtree(shapely.points(cent[known]))
+            near = tree.query_nearest(shapely.points(cent[miss]), all_matches=False)[1]
+            cid = cid.copy()
+            cid.iloc[miss] = cid.iloc[known[near]].to_numpy()
+            warnings.append(
+                f"{len(miss)} building(s) have no community_id and were given the community of "
+                f"the nearest building: building_id {_ids(bm['building_id'].to_numpy()[miss])}"
+            )
+        uniq = sorted(set(cid))
+        bcomm = np.searchsorted(np.asarray(uniq, dtype=object), cid.to_numpy(dtype=object))
+        comm_table = pd.DataFrame(
+            {
+                "community_id": uniq,
+                "street_id": _streets_of(bm, bcomm, len(uniq), bstreet),
+                "name": uniq,
+            }
+        )
+        comm_polys = None
+    else:
+        bcomm = np.zeros(n_b, np.int64)
+        comm_table = pd.DataFrame(
+            {
+                "community_id": [SINGLE_COMMUNITY_ID],
+                "street_id": _streets_of(bm, bcomm, 1, bstreet),
+                "name": [SINGLE_COMMUNITY_ID],
+            }
+        )
+        comm_polys = None
+    bm["_community"] = bcomm
+    bm["_src"] = np.arange(n_b)
+
+    # Unit rows for buildings above the maximum.
+    keep_cols = ["building_id", "households", "compound_id", "_community", "_src"]
+    if "units" in bm.columns:
+        keep_cols.append("units")
+    rows_gdf, split = split_oversized(bm[keep_cols + [bm.geometry.name]], max_households=high)
+    if split:
+        big = bm.set_index("building_id").loc[split, "households"]
+        warnings.append(
+            f"{len(split)} building(s) hold more households than a grid's maximum {high} and "
+            f"were split into unit rows: building_id "
+            + _ids([f"{b} ({h})" for b, h in big.items()])
+        )
+    footprints = np.asarray(rows_gdf.geometry.array, dtype=object)
+    xy, row_site = site_points(footprints)
+    n_s = len(xy)
+    progress("sites", 0.08)
+    # First row at each site decides its community.
+    first_row = np.full(n_s, -1, np.int64)
+    first_row[row_site[::-1]] = np.arange(len(row_site))[::-1]
+    site_comm = rows_gdf["_community"].to_numpy()[first_row].astype(np.int64)
+    clip = footprint_clip(footprints)
+    if comm_polys is None:
+        comm_polys = _on_grid(_derived_polygons(xy, site_comm, clip, len(comm_table)))
+    # Codes of streets and communities.
+    rep = shapely.get_coordinates(shapely.point_on_surface(comm_polys))
+    street_keys = [s if s is not None else "" for s in comm_table["street_id"]]
+    distinct = sorted(set(street_keys))
+    street_xy = np.asarray(
+        [rep[[i for i, s in enumerate(street_keys) if s == d]].mean(axis=0) for d in distinct]
+    )
+    scode = level_codes(distinct, street_xy) if distinct != [""] else {"": "001"}
+    ccode: dict[int, str] = {}
+    for d in distinct:
+        members = [i for i, s in enumerate(street_keys) if s == d]
+        codes = level_codes([str(comm_table["community_id"][i]) for i in members], rep[members])
+        for i in members:
+            ccode[i] = codes[str(comm_table["community_id"][i])]
+    comm_table["street_code"] = [scode[s] for s in street_keys]
+    comm_table["community_code"] = [ccode[i] for i in range(len(comm_table))]
+
+    # Locked areas.
+    locked_rows: list[dict[str, Any]] = []
+    locked_polys: list[Geometry] = []
+    if locked is not None and len(locked):
+        lm = _to_metric(locked, "locked", crs)
+        lpolys = _on_grid(np.asarray(lm.geometry.array, dtype=object))
+        lpolys, _ = _remove_overlaps(lpolys)
+        for j, poly in enumerate(lpolys):
+            label = _norm_id(lm["grid_id"].iloc[j]) if "grid_id" in lm.columns else None
+            lname = _norm_id(lm["name"].iloc[j]) if "name" in lm.columns else None
+            shown = label or (f"'{lname}'" if lname else f"number {j + 1}")
+            if poly is None or shapely.is_empty(poly):
+                warnings.append(f"locked grid {shown} is empty after removing overlaps: ignored")
+                continue
+            over = shapely.area(shapely.intersection(comm_polys, poly))
+            if over.max() <= 1.0:
+                warnings.append(f"locked grid {shown} lies outside every community: ignored")
+                continue
+            c = int(np.argmax(over))
+            if (over > 1.0).sum() > 1:
+                warnings.append(
+                    f"locked grid {shown} crosses a community boundary; it was clipped to "
+                    f"community {comm_table['community_id'][c]}"
+                )
+            clipped = polygonal(
+                np.asarray(
+                    [shapely.intersection(poly, comm_polys[c], grid_size=GRID_SIZE_M)], dtype=object
+                )
+            )[0]
+            name = (
+                str(lm["name"].iloc[j])
+                if "name" in lm.columns and _norm_id(lm["name"].iloc[j])
+                else None
+            )
+            locked_rows.append({"grid_id": label, "name": name, "community": c})
+            locked_polys.append(clipped)
+    locked_table = pd.DataFrame(locked_rows, columns=["grid_id", "name", "community"])
+
+    # Regions: each community without its locked areas, then the locked areas.
+    regions: list[Geometry] = []
+    region_comm: list[int] = []
+    region_locked: list[int] = []
+    for c, poly in enumerate(comm_polys):
+        mine = [locked_polys[j] for j, r in enumerate(locked_rows) if r["community"] == c]
+        free = poly
+        if mine:
+            free = shapely.difference(poly, shapely.union_all(mine), grid_size=GRID_SIZE_M)
+            free = polygonal(np.asarray([free], dtype=object))[0]
+        regions.append(free)
+        region_comm.append(c)
+        region_locked.append(-1)
+    for j, (poly, spec) in enumerate(zip(locked_polys, locked_rows, strict=True)):
+        regions.append(poly)
+        region_comm.append(int(spec["community"]))
+        region_locked.append(j)
+    reg = np.asarray(regions, dtype=object)
+    reg_comm = np.asarray(region_comm, np.int64)
+    reg_locked = np.asarray(region_locked, np.int64)
+
+    # Site -> region of its community (a locked one first), nearest when outside.
+    pts = shapely.points(xy)
+    tree = shapely.STRtree(reg)
+    si, ri = tree.query(pts, predicate="intersects")
+    ok = reg_comm[ri] == site_comm[si]
+    si, ri = si[ok], ri[ok]
+    order = np.lexsort((ri, reg_locked[ri] < 0, si))
+    si, ri = si[order], ri[order]
+    site_region = np.full(n_s, -1, np.int64)
+    first = np.unique(si, return_index=True)[1]
+    site_region[si[first]] = ri[first]
+    locate = xy.copy()
+    for s in np.flatnonzero(site_region < 0):
+        cand = np.flatnonzero((reg_comm == site_comm[s]) & ~shapely.is_empty(reg))
+        if len(cand) == 0:
+            raise InputError(
+                f"community {comm_table['community_id'][site_comm[s]]} has no area left",
+                fix="check the communities and locked polygons",
+            )
+        d = shapely.distance(reg[cand], pts[s])
+        r = int(cand[int(np.argmin(d))])
+        site_region[s] = r
+        near = shapely.get_coordinates(shapely.shortest_line(pts[s], reg[r]))[-1]
+        locate[s] = near
+    progress("tiles", 0.12)
+    graph = build_site_graph(
+        xy,
+        site_region,
+        reg,
+        streets=street_lines(
+            _to_metric(roads, "roads", crs) if roads is not None and len(roads) else None
+        ),
+        clip=clip,
+        locate=locate,
+        empty_ok=reg_locked >= 0,
+    )
+    for piece in graph.loose:
+        c = comm_table["community_id"][int(_region_of_piece(piece, reg, reg_comm))]
+        warnings.append(
+            f"a part of community {c} of {shapely.area(piece):.0f} m2 holds no building and "
+            "touches no grid: it is left out of every grid"
+        )
+    site_hh = np.bincount(row_site, weights=rows_gdf["households"].to_numpy(), minlength=n_s)
+    rows = pd.DataFrame(
+        {
+            "building_id": rows_gdf["building_id"].to_numpy(dtype=object),
+            "parent_building_id": rows_gdf["parent_building_id"].to_numpy(dtype=object),
+            "unit": rows_gdf["unit"].array,
+            "households": rows_gdf["households"].to_numpy(np.int64),
+            "compound_id": rows_gdf["compound_id"].to_numpy(dtype=object),
+            "community": rows_gdf["_community"].to_numpy(np.int64),
+            "site": row_site,
+            "src": rows_gdf["_src"].to_numpy(np.int64),
+        }
+    )
+    out_rows = _output_rows(src, rows, rows_gdf, crs)
+    return Layout(
+        crs=crs,
+        rows=rows,
+        out_rows=out_rows,
+        communities=comm_table,
+        community_polys=comm_polys,
+        regions=reg,
+        region_community=reg_comm,
+        region_locked=reg_locked,
+        locked=locked_table,
+        graph=graph,
+        site_households=site_hh.astype(np.int64),
+        site_community=site_comm,
+        low=low,
+        high=high,
+        micro_low=settings.DEFAULT_MICRO_MIN_HOUSEHOLDS,
+        micro_high=settings.DEFAULT_MICRO_MAX_HOUSEHOLDS,
+        seed=seed,
+        inputs=inputs,
+        warnings=tuple(warnings),
+    )
+
+
+def _region_of_piece(piece: Geometry, regions: np.ndarray, reg_comm: np.ndarray) -> int:
+    pt = shapely.point_on_surface(piece)
+    hit = [i for i, r in enumerate(regions) if shapely.intersects(r, pt)]
+    return int(reg_comm[hit[0]]) if hit else 0
+
+
+def _output_rows(
+    src: gpd.GeoDataFrame, rows: pd.DataFrame, rows_gdf: gpd.GeoDataFrame, crs: CRS
+) -> gpd.GeoDataFrame:
+    """Output building rows in EPSG:4326: the input's columns, unit rows expanded."""
+    base = src if CRS.from_user_input(src.crs).equals(WGS84) else src.to_crs(WGS84)
+    out = base.iloc[rows["src"].to_numpy()].reset_index(drop=True).copy()
+    unit = rows["unit"].notna().to_numpy()
+    out["building_id"] = rows["building_id"].to_numpy(dtype=object)
+    out["households"] = rows["households"].to_numpy(np.int64)
+    if unit.any():
+        geo = gpd.GeoSeries(np.asarray(rows_gdf.geometry.array)[unit], crs=crs).to_crs(WGS84)
+        g = np.asarray(out.geometry.array, dtype=object).copy()
+        g[unit] = np.asarray(geo.array, dtype=object)
+        out = out.set_geometry(gpd.GeoSeries(g, crs=WGS84))
+    out["parent_building_id"] = rows["parent_building_id"].to_numpy(dtype=object)
+    out["unit"] = rows["unit"].array
+    return out
+
+
+# --------------------------------------------------------------------------
+# Nodes
+# --------------------------------------------------------------------------
+
+
+def _site_adjacency(graph: SiteGraph) -> tuple[np.ndarray, np.ndarray]:
+    n = len(graph.xy)
+    mat = coo_array(
+        (
+            np.ones(2 * len(graph.u)),
+            (np.concatenate([graph.u, graph.v]), np.concatenate([graph.v, graph.u])),
+        ),
+        shape=(n, n),
+    ).tocsr()
+    mat.sort_indices()
+    return mat.indptr, mat.indices
+
+
+def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.ndarray:
+    """Node of each site: whole compounds (<= max), whole fixed grids, else single sites.
+
+    Parameters
+    ----------
+    layout : Layout
+    fixed : ndarray (S,) of object
+        Label of sites that may not move (locked or kept grids), None for free sites.
+    warnings : list of str
+        Receives warnings.
+
+    Returns
+    -------
+    ndarray (S,)
+        Node index of each site (nodes numbered by their first site).
+    """
+    g = layout.graph
+    n = len(g.xy)
+    rows = layout.rows
+    free = np.asarray([f is None for f in fixed], dtype=bool)
+    link_u: list[np.ndarray] = []
+    link_v: list[np.ndarray] = []
+
+    def chain(keys: pd.Series, sites: np.ndarray) -> None:
+        df = pd.DataFrame({"k": keys.to_numpy(), "s": sites}).drop_duplicates()
+        df = df.sort_values(["k", "s"], kind="stable")
+        same = df["k"].to_numpy()[1:] == df["k"].to_numpy()[:-1]
+        s = df["s"].to_numpy()
+        link_u.append(s[:-1][same])
+        link_v.append(s[1:][same])
+
+    # Compounds of at most the maximum, per region, free sites only.
+    comp = rows["compound_id"]
+    has = comp.notna().to_numpy()
+    hh_c = rows.loc[has].groupby("compound_id")["households"].sum()
+    small = set(hh_c.index[hh_c <= layout.high])
+    big = hh_c[hh_c > layout.high]
+    if len(big):
+        warnings.append(
+            f"{len(big)} compound(s) hold more households than a grid's maximum {layout.high} "
+            "and were split along their buildings: compound_id "
+            + _ids([f"{c} ({h})" for c, h in big.sort_index().items()])
+        )
+    site_free = free[rows["site"].to_numpy()]
+    in_small = has & comp.isin(small).to_numpy()
+    if in_small.any() and not site_free[in_small].all():
+        mixed = (
+            pd.DataFrame({"c": comp[in_small].to_numpy(), "f": site_free[in_small]})
+            .groupby("c")["f"]
+            .nunique()
+        )
+        cut = sorted(str(c) for c in mixed.index[mixed > 1])
+        if cut:
+            warnings.append(
+                f"{len(cut)} compound(s) lie partly inside a locked or kept grid and are split "
+                f"at its boundary: compound_id {_ids(cut)}"
+            )
+    sel = in_small & site_free
+    if sel.any():
+        region = g.region[rows["site"].to_numpy()[sel]]
+        keys = comp[sel].astype(str) + "\x00" + pd.Series(region, index=comp[sel].index).astype(str)
+        chain(keys, rows["site"].to_numpy()[sel])
+        crossing = (
+            pd.DataFrame({"c": comp[sel].to_numpy(), "comm": rows["community"].to_numpy()[sel]})
+            .groupby("c")["comm"]
+            .nunique()
+        )
+        cross = sorted(crossing.index[crossing > 1])
+        if cross:
+            warnings.append(
+                f"{len(cross)} compound(s) lie in more than one community and were split at the "
+                f"community boundary: compound_id {_ids(cross)}"
+            )
+    # Fixed sites: one node per label.
+    fixed_idx = np.flatnonzero(~free)
+    if len(fixed_idx):
+        chain(pd.Series([str(f) for f in fixed[fixed_idx]]), fixed_idx)
+    u = np.concatenate(link_u) if link_u else np.empty(0, np.int64)
+    v = np.concatenate(link_v) if link_v else np.empty(0, np.int64)
+    mat = coo_array((np.ones(len(u)), (u, v)), shape=(n, n))
+    node = connected_components(mat.tocsr(), directed=False)[1]
+    node = _connect_nodes(layout, node, free, warnings)
+    # Renumber by first site.
+    _, first, inv = np.unique(node, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    return rank[inv.ravel()]
+
+
+def _pieces(sites: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> dict[int, int]:
+    """Connected piece (0, 1, ...) of each of ``sites`` in the site graph."""
+    own = set(sites.tolist())
+    piece: dict[int, int] = {}
+    count = 0
+    for s in sites.tolist():
+        if s in piece:
+            continue
+        piece[s] = count
+        todo = [s]
+        while todo:
+            a = todo.pop()
+            for j in range(indptr[a], indptr[a + 1]):
+                b = int(indices[j])
+                if b in own and b not in piece:
+                    piece[b] = count
+                    todo.append(b)
+        count += 1
+    return piece
+
+
+def _connect_nodes(
+    layout: Layout, node: np.ndarray, free: np.ndarray, warnings: list[str]
+) -> np.ndarray:
+    """Make every free node's sites connected: bridge through small nodes, or split it.
+
+    A compound whose buildings are separated by another building's tile is
+    joined through the shortest chain of free sites between its pieces when
+    the whole stays within the maximum; otherwise it is split into its
+    connected pieces (and a warning names it).
+    """
+    g = layout.graph
+    n = len(g.xy)
+    same = node[g.u] == node[g.v]
+    mat = coo_array((np.ones(int(same.sum())), (g.u[same], g.v[same])), shape=(n, n))
+    piece = connected_components(mat.tocsr(), directed=False)[1]
+    df = pd.DataFrame({"node": node, "piece": piece, "free": free})
+    stats = df.groupby("node").agg(pieces=("piece", "nunique"), free=("free", "all"))
+    bad = [int(x) for x in stats.index[(stats["pieces"] > 1) & stats["free"]]]
+    if not bad:
+        return node
+    node = node.copy()
+    indptr, indices = _site_adjacency(g)
+    weight = np.bincount(node, weights=layout.site_households).astype(float)
+    split: set[str] = set()
+    for x in bad:
+        for _ in range(n):
+            sites = np.flatnonzero(node == x)
+            pieces = _pieces(sites, indptr, indices)
+            if max(pieces.values()) == 0:
+                break
+            start = [s for s, p in pieces.items() if p == 0]
+            path = _bridge(start, pieces, indptr, indices, free, g.region)
+            if path is None:
+                break
+            gain = {int(node[s]) for s in path} - {x}
+            if weight[x] + sum(weight[y] for y in gain) > layout.high:
+                break
+            for y in gain:
+                node[node == y] = x
+                weight[x] += weight[y]
+                weight[y] = 0.0
+        sites = np.flatnonzero(node == x)
+        pieces = _pieces(sites, indptr, indices)
+        if max(pieces.values()) > 0:
+            base = int(node.max()) + 1
+            for s, p in pieces.items():
+                if p > 0:
+                    node[s] = base + p
+            rs = layout.rows[layout.rows["site"].isin(sites)]
+            split.update(str(c) for c in rs["compound_id"].dropna())
+    if split:
+        warnings.append(
+            f"{len(split)} compound(s) are not contiguous (other buildings lie between their "
+            f"parts) and were split: compound_id {_ids(sorted(split))}"
+        )
+    return node
+
+
+def _bridge(
+    start: list[int],
+    pieces: dict[int, int],
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    free: np.ndarray,
+    region: np.ndarray,
+) -> list[int] | None:
+    """Shortest chain of other free sites from piece 0 to another piece, or None."""
+    prev: dict[int, int] = {s: -1 for s in start}
+    todo = deque(start)
+    reg = region[start[0]]
+    while todo:
+        a = todo.popleft()
+        for j in range(indptr[a], indptr[a + 1]):
+            b = int(indices[j])
+            if b in prev:
+                continue
+            if b in pieces:
+                if pieces[b] != 0:
+                    path = []
+                    x = a
+                    while x >= 0 and x not in pieces:
+                        path.append(x)
+                        x = prev[x]
+                    return path
+                continue
+            if not free[b] or region[b] != reg:
+                continue
+            prev[b] = a
+            todo.append(b)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Solve
+# --------------------------------------------------------------------------
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` into len(weights) integers >= 1 by largest remainder."""
+    m = len(weights)
+    if m == 0:
+        return []
+    if total <= m:
+        return [1] * m
+    s = sum(weights) or 1.0
+    raw = [1 + (total - m) * w / s for w in weights]
+    base = [math.floor(r) for r in raw]
+    rest = total - sum(base)
+    order = sorted(range(m), key=lambda i: (-(raw[i] - base[i]), i))
+    for i in order[:rest]:
+        base[i] += 1
+    return base
+
+
+def solve_sites(
+    layout: Layout,
+    *,
+    fixed: np.ndarray,
+    n_grids: int | None,
+    warnings: list[str],
+    progress: Progress,
+) -> np.ndarray:
+    """Assign every free site to a new grid label ``"new:<k>"``; fixed sites keep theirs.
+
+    Returns an object array of labels per site.
+    """
+    g = layout.graph
+    n = len(g.xy)
+    node = make_nodes(layout, fixed, warnings)
+    n_nodes = int(node.max()) + 1 if n else 0
+    weight = np.bincount(node, weights=layout.site_households, minlength=n_nodes).astype(np.int64)
+    node_area = np.bincount(node, weights=shapely.area(g.tiles), minlength=n_nodes)
+    ngraph = NodeGraph.from_edges(n_nodes, weight, node[g.u], node[g.v], g.weight)
+    free_site = np.asarray([f is None for f in fixed], dtype=bool)
+    node_free = np.zeros(n_nodes, bool)
+    node_free[node[free_site]] = True
+    free_nodes = np.flatnonzero(node_free)
+    labels = np.asarray(fixed, dtype=object).copy()
+    if len(free_nodes) == 0:
+        return labels
+    sub = ngraph.subgraph(free_nodes)
+    comp = sub.components()
+    n_comp = int(comp.max()) + 1
+    comp_nodes = [np.flatnonzero(comp == c) for c in range(n_comp)]
+    comp_hh = [int(sub.weight[c].sum()) for c in comp_nodes]
+    ks: list[int | None] = [None] * n_comp
+    if n_grids is not None:
+        n_fixed = len({f for f in fixed if f is not None})
+        budget = n_grids - n_fixed
+        if budget < n_comp:
+            warnings.append(
+                f"{n_grids} grids were asked for, but the data need at least {n_comp + n_fixed} "
+                f"(separate parts and locked grids): made {n_comp + n_fixed}"
+            )
+            budget = n_comp
+        ks = list(_allocate(budget, [float(h) for h in comp_hh]))
+    # Community totals, for the island / small-community warnings.
+    site_comm = layout.site_community
+    node_comm = np.zeros(n_nodes, np.int64)
+    node_comm[node] = site_comm
+    comm_total = np.bincount(
+        site_comm, weights=layout.site_households, minlength=len(layout.communities)
+    )
+    comm_parts = pd.Series([int(node_comm[free_nodes[c[0]]]) for c in comp_nodes]).value_counts()
+    node_label = np.empty(n_nodes, dtype=object)
+    counter = 0
+    small_comm: list[str] = []
+    islands: list[str] = []
+    for c, members in enumerate(comp_nodes):
+        progress("partitioning", 0.25 + 0.35 * c / max(n_comp, 1))
+        part_graph = sub.subgraph(members)
+        cm = int(node_comm[free_nodes[members[0]]])
+        area = float(node_area[free_nodes[members]].sum())
+        parts = partition_component(
+            part_graph,
+            low=layout.low,
+            high=layout.high,
+            k=ks[c],
+            seed=layout.seed,
+            area=area,
+            fixed_count=n_grids is not None,
+        )
+        for p in range(int(parts.max()) + 1):
+            node_label[free_nodes[members[parts == p]]] = f"new:{counter}"
+            counter += 1
+        total = comp_hh[c]
+        cid = str(layout.communities["community_id"][cm])
+        if total < layout.low and n_grids is None:
+            if comm_total[cm] < layout.low and comm_parts.get(cm, 0) == 1:
+                small_comm.append(f"{cid} ({total})")
+            else:
+                site_ids = np.flatnonzero(np.isin(node, free_nodes[members]))
+                bids = layout.rows.loc[layout.rows["site"].isin(site_ids), "parent_building_id"]
+                islands.append(f"{_ids(sorted(set(bids)), 5)} in community {cid} ({total})")
+    if small_comm:
+        warnings.append(
+            f"{len(small_comm)} community(ies) hold fewer households than a grid's minimum "
+            f"{layout.low}; each is one grid below the minimum: community_id {_ids(small_comm)}"
+        )
+    if islands:
+        warnings.append(
+            f"{len(islands)} group(s) of buildings share no boundary with the rest of their "
+            f"community (island buildings) and form a grid of their own below the minimum "
+            f"{layout.low}: building_id {'; '.join(islands[:_SHOW])}"
+        )
+    free_labels = node_label[node]
+    labels[free_site] = free_labels[free_site]
+    return labels
+
+
+# --------------------------------------------------------------------------
+# Finishing: polygons, codes, micro-grids, tables
+# --------------------------------------------------------------------------
+
+
+def micro_local(
+    layout: Layout, site_grid: np.ndarray, grids: list[str] | None = None
+) -> np.ndarray:
+    """Micro-grid number (0, 1, ... NW to SE within its grid) of each site of ``grids``.
+
+    Sites of other grids get -1.
+    """
+    g = layout.graph
+    labels = np.asarray([str(x) for x in site_grid], dtype=object)
+    out = np.full(len(labels), -1, np.int64)
+    sel = np.arange(len(labels)) if grids is None else np.flatnonzero(np.isin(labels, grids))
+    if len(sel) == 0:
+        return out
+    order = sel[np.argsort(labels[sel], kind="stable")]
+    uniq, start = np.unique(labels[order], return_index=True)
+    same = labels[g.u] == labels[g.v]
+    eu, ev = g.u[same], g.v[same]
+    elab = labels[eu]
+    eorder = np.argsort(elab, kind="stable")
+    eu, ev, elab = eu[eorder], ev[eorder], elab[eorder]
+    local = np.full(len(labels), -1, np.int64)
+    for gid, sites in zip(uniq, np.split(order, start[1:]), strict=True):
+        lo, hi = np.searchsorted(elab, gid, side="left"), np.searchsorted(elab, gid, side="right")
+        local[sites] = np.arange(len(sites))
+        out[sites] = micro_labels(
+            g.xy[sites],
+            layout.site_households[sites],
+            local[eu[lo:hi]],
+            local[ev[lo:hi]],
+            low=layout.micro_low,
+            high=layout.micro_high,
+        )
+    return out
+
+
+def region_grid_polygons(
+    layout: Layout, site_grid: np.ndarray, site_micro: np.ndarray
+) -> tuple[dict[str, Geometry], dict[str, Geometry]]:
+    """Grid and micro-grid polygons of all regions."""
+    g = layout.graph
+    grids, micros = region_polygons(
+        g.tiles,
+        np.asarray([str(x) for x in site_grid], dtype=object),
+        np.asarray([str(x) for x in site_micro], dtype=object),
+    )
+    return {str(k): v for k, v in grids.items()}, {str(k): v for k, v in micros.items()}
+
+
+def number_grids(
+    layout: Layout,
+    site_grid: np.ndarray,
+    polys: Mapping[str, Geometry],
+    info: pd.DataFrame | None,
+    *,
+    fresh: bool,
+) -> dict[str, str]:
+    """Map every grid label without a code to a new grid_id (NW -> SE per community)."""
+    g = layout.graph
+    labels = pd.Series(site_grid).astype(str)
+    comm_of = pd.Series(layout.site_community).groupby(labels.to_numpy()).first()
+    rename: dict[str, str] = {}
+    known = set(info.index) if info is not None else set()
+    table = layout.communities
+    for c, grp in comm_of.groupby(comm_of):
+        names = [str(x) for x in grp.index]
+        new = [x for x in names if x not in known]
+        if not new:
+            continue
+        used = set()
+        if info is not None:
+            used = {int(v) for v in info.loc[info["community"] == c, "number"].dropna()}
+        cent = np.asarray(
+            [
+                shapely.get_coordinates(shapely.centroid(polys[x]))[0] if x in polys else g.xy[0]
+                for x in new
+            ]
+        )
+        order = nw_se_order(cent)
+        if fresh:
+            free_numbers = [k for k in range(1, len(new) + len(used) + 1) if k not in used][
+                : len(new)
+            ]
+        else:
+            free_numbers = next_numbers(used, len(new))
+        for rank, j in enumerate(order):
+            rename[new[j]] = grid_code(
+                str(table["street_code"][c]), str(table["community_code"][c]), free_numbers[rank]
+            )
+    return rename
+
+
+def assemble(state: State, warnings: list[str], changed: tuple[str, ...] = ()) -> GridPartition:
+    """Build the output tables of a state."""
+    layout = state.layout
+    rows = layout.rows
+    site = rows["site"].to_numpy()
+    row_grid = state.site_grid[site]
+    row_micro = state.site_micro[site]
+    comm = layout.communities
+    out = layout.out_rows.copy()
+    out["community_id"] = comm["community_id"].to_numpy(dtype=object)[rows["community"].to_numpy()]
+    if comm["street_id"].notna().any():
+        out["street_id"] = comm["street_id"].to_numpy(dtype=object)[rows["community"].to_numpy()]
+    out["grid_id"] = row_grid.astype(object)
+    out["micro_grid_id"] = row_micro.astype(object)
+
+    info = state.grid_info
+    df = pd.DataFrame(
+        {
+            "grid_id": row_grid,
+            "micro": row_micro,
+            "hh": rows["households"].to_numpy(),
+            "b": rows["parent_building_id"].to_numpy(dtype=object),
+            "c": rows["compound_id"].to_numpy(dtype=object),
+        }
+    )
+    per = df.groupby("grid_id").agg(
+        households=("hh", "sum"),
+        n_buildings=("b", "nunique"),
+        n_compounds=("c", "nunique"),
+        n_micro_grids=("micro", "nunique"),
+    )
+    ids = list(info.index)
+    per = per.reindex(ids).fillna(0).astype(np.int64)
+    cidx = info["community"].to_numpy(np.int64)
+    low, high = layout.low, layout.high
+    status = np.where(
+        per["households"] < low, "below", np.where(per["households"] > high, "above", "ok")
+    )
+    geoms = [state.grid_poly.get(i, _EMPTY) for i in ids]
+    grids = gpd.GeoDataFrame(
+        {
+            "grid_id": ids,
+            "community_id": comm["community_id"].to_numpy(dtype=object)[cidx],
+            "street_id": comm["street_id"].to_numpy(dtype=object)[cidx],
+            "name": [
+                n if isinstance(n, str) and n else f"第{int(k)}网格"
+                for n, k in zip(info["name"], info["number"].fillna(0), strict=True)
+            ],
+            "households": per["households"].to_numpy(),
+            "n_buildings": per["n_buildings"].to_numpy(),
+            "n_compounds": per["n_compounds"].to_numpy(),
+            "n_micro_grids": per["n_micro_grids"].to_numpy(),
+            "locked": info["locked"].to_numpy(bool),
+            "status": status,
+        },
+        geometry=gpd.GeoSeries(geoms, crs=layout.crs),
+    ).to_crs(WGS84)
+    grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
+
+    mdf = df.groupby("micro").agg(
+        grid_id=("grid_id", "first"), households=("hh", "sum"), n_buildings=("b", "nunique")
+    )
+    mids = sorted(mdf.index)
+    mdf = mdf.reindex(mids)
+    mcomm = info["community"].reindex(mdf["grid_id"]).to_numpy(np.int64)
+    mlow, mhigh = layout.micro_low, layout.micro_high
+    micro = gpd.GeoDataFrame(
+        {
+            "micro_grid_id": mids,
+            "grid_id": mdf["grid_id"].to_numpy(dtype=object),
+            "community_id": comm["community_id"].to_numpy(dtype=object)[mcomm],
+            "households": mdf["households"].to_numpy(np.int64),
+            "n_buildings": mdf["n_buildings"].to_numpy(np.int64),
+            "status": np.where(
+                mdf["households"] < mlow,
+                "below",
+                np.where(mdf["households"] > mhigh, "above", "ok"),
+            ),
+        },
+        geometry=gpd.GeoSeries([state.micro_poly.get(m, _EMPTY) for m in mids], crs=layout.crs),
+    ).to_crs(WGS84)
+    return GridPartition(
+        buildings=out,
+        grids=grids,
+        micro_grids=micro,
+        warnings=list(warnings),
+        min_households=low,
+        max_households=high,
+        changed=changed,
+        _state=state,
+    )
+
+
+def range_warning(
+    layout: Layout, site_grid: np.ndarray, grids: list[str] | None = None
+) -> str | None:
+    """A warning naming the grids outside [min, max], or None.
+
+    A grid below the minimum with no neighbouring grid (a whole small
+    community, an island) is left out: its own warning explains it.
+    """
+    labels = np.asarray([str(x) for x in site_grid], dtype=object)
+    hh = pd.Series(layout.site_households).groupby(labels).sum()
+    if grids is not None:
+        hh = hh[hh.index.isin(grids)]
+    g = layout.graph
+    differ = labels[g.u] != labels[g.v]
+    social = set(labels[g.u][differ]) | set(labels[g.v][differ])
+    alone = ~hh.index.isin(list(social))
+    bad = hh[((hh < layout.low) & ~alone) | (hh > layout.high)].sort_index()
+    if bad.empty:
+        return None
+    return (
+        f"{len(bad)} grid(s) fall outside {layout.low}-{layout.high} households (the buildings "
+        "and compounds there allow no better split): grid_id "
+        + _ids([f"{k} ({int(v)})" for k, v in bad.items()])
+    )
+
+
+def finish(
+    layout: Layout,
+    labels: np.ndarray,
+    *,
+    info: pd.DataFrame | None,
+    warnings: list[str],
+    fresh: bool,
+    progress: Progress,
+    changed: tuple[str, ...] = (),
+) -> GridPartition:
+    """Polygons, codes, micro-grids and tables for a full assignment of sites."""
+    progress("micro-grids", 0.65)
+    local = micro_local(layout, labels)
+    tmp_micro = np.asarray(
+        [f"{lab}\x00{int(k)}" for lab, k in zip(labels, local, strict=True)], dtype=object
+    )
+    progress("grid polygons", 0.75)
+    polys, micro_tmp_poly = region_grid_polygons(layout, labels, tmp_micro)
+    rename = number_grids(layout, labels, polys, info, fresh=fresh)
+    site_grid = np.asarray([rename.get(str(x), str(x)) for x in labels], dtype=object)
+    polys = {rename.get(k, k): v for k, v in polys.items()}
+    site_micro = np.asarray(
+        [micro_code(gid, int(k) + 1) for gid, k in zip(site_grid, local, strict=True)], dtype=object
+    )
+    micro_poly: dict[str, Geometry] = {}
+    for key, geom in micro_tmp_poly.items():
+        lab, k = key.split("\x00")
+        micro_poly[micro_code(rename.get(lab, lab), int(k) + 1)] = geom
+    # Grid info: community, number, locked, name.
+    comm_of = pd.Series(layout.site_community).groupby(site_grid).first()
+    region_of = pd.Series(layout.graph.region).groupby(site_grid).first()
+    rows_info = []
+    for gid in sorted(set(site_grid)):
+        r = int(region_of[gid])
+        lk = int(layout.region_locked[r])
+        if info is not None and gid in info.index:
+            old = info.loc[gid]
+            rows_info.append(
+                {
+                    "grid_id": gid,
+                    "community": int(comm_of[gid]),
+                    "number": old["number"],
+                    "locked": bool(old["locked"]) or lk >= 0,
+                    "name": old["name"],
+                }
+            )
+            continue
+        number = _number_of(gid)
+        name = layout.locked["name"].iloc[lk] if lk >= 0 else None
+        rows_info.append(
+            {
+                "grid_id": gid,
+                "community": int(comm_of[gid]),
+                "number": number,
+                "locked": lk >= 0,
+                "name": name,
+            }
+        )
+    # Locked areas without any building still are grids.
+    for j in range(len(layout.locked)):
+        r = int(np.flatnonzero(layout.region_locked == j)[0])
+        if (layout.graph.region == r).any():
+            continue
+        gid = layout.locked["grid_id"].iloc[j]
+        c = int(layout.locked["community"].iloc[j])
+        if gid is None or gid in set(site_grid):
+            used = {int(x["number"]) for x in rows_info if x["community"] == c and x["number"]}
+            num = next_numbers(used, 1)[0]
+            comm = layout.communities
+            gid = grid_code(str(comm["street_code"][c]), str(comm["community_code"][c]), num)
+        polys[gid] = layout.regions[r]
+        rows_info.append(
+            {
+                "grid_id": gid,
+                "community": c,
+                "number": _number_of(gid),
+                "locked": True,
+                "name": layout.locked["name"].iloc[j],
+            }
+        )
+        warnings.append(f"locked grid {gid} holds no building")
+    grid_info = pd.DataFrame(rows_info).set_index("grid_id").sort_index()
+    wide = [g for g in grid_info.index if len(g) > 15 and (_number_of(g) or 0) > 999]
+    if wide:
+        warnings.append(
+            f"{len(wide)} grid(s) are numbered above 999 in their community; their codes are "
+            "longer than 15 digits (pass communities to keep 15-digit codes)"
+        )
+    msg = range_warning(layout, site_grid)
+    if msg:
+        warnings.append(msg)
+    state = State(
+        layout=layout,
+        site_grid=site_grid,
+        site_micro=site_micro,
+        grid_info=grid_info,
+        grid_poly=polys,
+        micro_poly=micro_poly,
+    )
+    progress("tables", 0.95)
+    return assemble(state, warnings, changed)
+
+
+def _number_of(gid: str) -> int | None:
+    """Grid number of a code made by :func:`grid_code` (digits after the community)."""
+    if gid.isdigit() and len(gid) >= 15:
+        return int(gid[12:])
+    return None
+
+
+def emit(messages: list[str], start: int = 0) -> None:
+    """Emit warnings ``messages[start:]`` as GridmapWarning."""
+    for m in messages[start:]:
+        warn(m, stacklevel=3)
+
+
+def partition_grids(
+    buildings: gpd.GeoDataFrame,
+    *,
+    min_households: int = settings.DEFAULT_MIN_HOUSEHOLDS,
+    max_households: int = settings.DEFAULT_MAX_HOUSEHOLDS,
+    n_grids: int | None = None,
+    communities: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    locked: gpd.GeoDataFrame | None = None,
+    seed: int = settings.DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> GridPartition:
+    """Divide each community into contiguous grids of ``min``-``max`` households.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        Buildings with ``building_id``, ``households`` and a footprint; optional
+        ``compound_id`` (a compound of at most ``max_households`` is never
+        split), ``community_id``, ``street_id`` and ``units`` (entrances). Any CRS.
+    min_households, max_households : int
+        Household bounds per grid.
+    n_grids : int, optional
+        Make this many grids in all (locked grids included) instead of choosing
+        the number from the bounds; spread over communities by households.
+    communities : GeoDataFrame, optional
+        Community polygons with ``community_id`` (optional ``name``,
+        ``street_id``). Without them, the buildings' ``community_id`` column
+        defines communities (polygons from their buildings' Voronoi cells),
+        else all buildings form one community.
+    roads : GeoDataFrame, optional
+        Street lines; grid boundaries follow them where the balance allows.
+    locked : GeoDataFrame, optional
+        Polygons of grids a planner fixed (optional ``grid_id``, ``name``):
+        the buildings inside form those grids, the rest is partitioned.
+    seed : int
+        Seed of the graph partitioner.
+    progress : callable, optional
+        ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    GridPartition
+
+    Raises
+    ------
+    InputError
+        Missing columns or CRS, duplicate or empty ids, bad households, bad bounds.
+
+    Warns
+    -----
+    GridmapWarning
+        Communities below the minimum, compounds or buildings above the
+        maximum (split), island buildings, grids left outside the bounds.
+    """
+    report = progress or _quiet
+    _check_bounds(min_households, max_households)
+    if n_grids is not None and n_grids < 1:
+        raise InputError(f"n_grids {n_grids} must be at least 1", fix="e.g. n_grids=10")
+    report("checking input", 0.0)
+    layout = build_layout(
+        buildings,
+        low=int(min_households),
+        high=int(max_households),
+        communities=communities,
+        roads=roads,
+        locked=locked,
+        seed=int(seed),
+        progress=report,
+    )
+    warnings = list(layout.warnings)
+    fixed = locked_labels(layout)
+    labels = solve_sites(layout, fixed=fixed, n_grids=n_grids, warnings=warnings, progress=report)
+    result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
+    emit(result.warnings)
+    report("done", 1.0)
+    return result
+
+
+def locked_labels(layout: Layout, keep: Mapping[int, str] | None = None) -> np.ndarray:
+    """Fixed label per site: locked areas (their grid_id or ``locked:<j>``), kept sites."""
+    g = layout.graph
+    fixed = np.full(len(g.xy), None, dtype=object)
+    lk = layout.region_locked[g.region]
+    for j in np.unique(lk[lk >= 0]):
+        gid = layout.locked["grid_id"].iloc[int(j)]
+        fixed[lk == j] = gid if gid is not None else f"locked:{int(j)}"
+    if keep:
+        for s, gid in keep.items():
+            if fixed[s] is None:
+                fixed[s] = gid
+    return fixed
+
+
+def with_state(partition: GridPartition) -> State:
+    """The internal state of a partition (raises InputError when absent)."""
+    if partition._state is None:
+        raise InputError(
+            "this GridPartition carries no partition state",
+            fix="edit a partition made by partition_grids or by an edit function",
+        )
+    return partition._state

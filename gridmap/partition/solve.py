@@ -1,0 +1,752 @@
+"""Balanced contiguous partition of a weighted node graph: METIS, then local repair.
+
+Why this design (see issue 4): on a synthetic 5,000-building district, METIS
+on a *building* graph is fast but splits most compounds; METIS on a graph whose
+nodes are whole compounds (weighted by households) is fast (0.1 s), contiguous,
+splits nothing, and lands 98.5 % of grids in range with a household CV near
+0.14. Regionalisation libraries (spopt max-p / AZP / region-k-means, gerrychain)
+take minutes and balance worse. So: METIS (pymetis, ``contig`` on) gives the
+start, and a local search written here moves boundary nodes between
+neighbouring grids to minimise
+
+    sum over grids of (L - T)^2 + VIOLATION_WEIGHT * (distance of L outside [min, max])^2
+    + lambda * (street-weighted length of grid boundaries)
+
+where ``L`` is a grid's households and ``T`` its component's mean. Every move
+keeps both grids contiguous (a breadth-first check on the donor grid), never
+empties a grid and strictly lowers the objective, so the search ends. METIS
+has no bounds constraint and no balance-after-contiguity step; no well-kept
+library does this repair, hence the hand-written loop.
+
+Nodes are supplied by the caller: a compound of at most ``max`` households is one
+node, so no move can split it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pymetis
+from scipy.sparse import coo_array, csr_array
+from scipy.sparse.csgraph import connected_components
+
+__all__ = [
+    "VIOLATION_WEIGHT",
+    "COMPACTNESS_WEIGHT",
+    "NodeGraph",
+    "choose_grid_count",
+    "grid_count_range",
+    "metis_parts",
+    "make_contiguous",
+    "repair_parts",
+    "partition_component",
+    "polish_parts",
+    "score_parts",
+]
+
+# A household outside [min, max] weighs this many times a household of plain
+# imbalance: bounds first, evenness second.
+VIOLATION_WEIGHT = 100.0
+# lambda = COMPACTNESS_WEIGHT * T^2 / P, with P the perimeter of a square grid
+# of the component's mean area: lengthening a grid boundary by one typical
+# perimeter costs as much as a household deviation of sqrt(0.3) T (55 %).
+# Tuned on synthetic districts: 0.02 gave Polsby-Popper 0.61, 0.3 gives 0.64
+# at a CV 0.003 higher; 1.0 reaches 0.65 but raises the CV by 0.01.
+COMPACTNESS_WEIGHT = 0.3
+# Ejection chains of the repair: at most this many moves deep, and this many
+# moves tried per part out of bounds.
+CHAIN_DEPTH = 3
+CHAIN_BUDGET = 3000
+# Graphs up to this many nodes are searched in plain Python (see _grid_components).
+_SMALL_GRAPH = 2000
+# METIS seeds tried per component (the best repaired result is kept).
+METIS_SEEDS = 1
+# Seeds tried per neighbourhood by polish_parts.
+POLISH_SEEDS = 2
+# Neighbourhood rings tried by polish_parts (the grid's neighbours, then theirs).
+POLISH_RINGS = 2
+# Recursive bisection instead of k-way: four times faster on the graphs of one
+# community (tens of nodes, ~15 parts); detached pieces are fixed afterwards.
+METIS_RECURSIVE = True
+# METIS load imbalance tolerance (1 + UFACTOR / 1000): tight, the repair pass
+# does the rest.
+METIS_UFACTOR = 30
+
+
+@dataclass(frozen=True)
+class NodeGraph:
+    """An undirected graph in CSR form with node weights and edge weights.
+
+    Attributes
+    ----------
+    weight : ndarray (N,)
+        Households of each node.
+    indptr, indices : ndarray
+        CSR adjacency (both directions stored, no self loops).
+    edge_weight : ndarray
+        Street-weighted shared boundary length of each stored edge.
+    """
+
+    weight: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    edge_weight: np.ndarray
+
+    @classmethod
+    def from_edges(
+        cls,
+        n: int,
+        weight: np.ndarray,
+        u: np.ndarray,
+        v: np.ndarray,
+        w: np.ndarray,
+    ) -> NodeGraph:
+        """Build from undirected edges (duplicates summed, self loops dropped)."""
+        keep = u != v
+        u, v, w = u[keep], v[keep], w[keep]
+        mat = coo_array(
+            (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+            shape=(n, n),
+        ).tocsr()
+        mat.sum_duplicates()
+        mat.sort_indices()
+        return cls(
+            weight=np.asarray(weight, dtype=np.int64),
+            indptr=mat.indptr.astype(np.int64),
+            indices=mat.indices.astype(np.int64),
+            edge_weight=mat.data.astype(float),
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.weight)
+
+    def matrix(self) -> csr_array:
+        return csr_array((self.edge_weight, self.indices, self.indptr), shape=(self.n, self.n))
+
+    def subgraph(self, nodes: np.ndarray) -> NodeGraph:
+        """Induced subgraph on ``nodes`` (renumbered in the given order)."""
+        sub = self.matrix()[nodes][:, nodes].tocsr()
+        sub.sort_indices()
+        return NodeGraph(
+            weight=self.weight[nodes],
+            indptr=sub.indptr.astype(np.int64),
+            indices=sub.indices.astype(np.int64),
+            edge_weight=sub.data.astype(float),
+        )
+
+    def components(self) -> np.ndarray:
+        """Connected component label of each node."""
+        return connected_components(self.matrix(), directed=False)[1]
+
+
+def grid_count_range(total: int, low: int, high: int) -> tuple[int, int]:
+    """Grid counts whose mean lies in [low, high] (empty when ``lo > hi``)."""
+    lo = max(1, math.ceil(total / high)) if high > 0 else 1
+    hi = math.floor(total / low) if low > 0 else max(lo, total)
+    return lo, hi
+
+
+def choose_grid_count(total: int, low: int, high: int, *, n_nodes: int) -> int:
+    """Number of grids for ``total`` households: mean nearest (low+high)/2, in bounds.
+
+    When no count puts the mean inside [low, high] (e.g. 550 households with
+    bounds 300-500), the count with the least total violation is taken, fewer
+    grids on a tie.
+    """
+    if total <= 0 or n_nodes <= 1:
+        return 1
+    lo, hi = grid_count_range(total, low, high)
+    if lo <= hi:
+        k = round(total / ((low + high) / 2))
+        k = min(max(k, lo), hi)
+    else:
+        best: tuple[float, int] | None = None
+        for cand in {max(1, hi), lo}:
+            mean = total / cand
+            viol = cand * (max(0.0, low - mean) + max(0.0, mean - high))
+            if best is None or (viol, cand) < best:
+                best = (viol, cand)
+        assert best is not None
+        k = best[1]
+    return max(1, min(k, n_nodes))
+
+
+def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
+    """METIS k-way partition (contiguous parts requested) of a connected graph."""
+    n = graph.n
+    if k <= 1 or n <= 1:
+        return np.zeros(n, np.int64)
+    k = min(k, n)
+    opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR, contig=1)
+    # METIS needs positive integer edge weights; lengths in decimetres.
+    ew = np.maximum(1, np.round(graph.edge_weight * 10)).astype(np.int64)
+    # Zero-weight nodes are legal but METIS balances better with a small floor.
+    vw = graph.weight.astype(np.int64) * 100 + 1
+    adjacency = pymetis.CSRAdjacency(graph.indptr, graph.indices)
+    try:
+        _, parts = pymetis.part_graph(
+            k, adjacency, vweights=vw, eweights=ew, options=opts, recursive=METIS_RECURSIVE
+        )
+    except RuntimeError:  # METIS refuses contig on a few graphs: plain k-way then
+        opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR)
+        _, parts = pymetis.part_graph(k, adjacency, vweights=vw, eweights=ew, options=opts)
+    labels = np.asarray(parts, dtype=np.int64)
+    # Renumber parts densely in order of first appearance (empty parts vanish).
+    _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    return rank[inv.ravel()]
+
+
+def _grid_components(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
+    """Component label of each node within its own part."""
+    n = graph.n
+    if n > _SMALL_GRAPH:
+        rows = np.repeat(np.arange(n), np.diff(graph.indptr))
+        same = parts[rows] == parts[graph.indices]
+        sub = csr_array((np.ones(int(same.sum())), (rows[same], graph.indices[same])), shape=(n, n))
+        return connected_components(sub, directed=False)[1]
+    # Small graphs (one community): a plain search beats building a sparse matrix.
+    indptr, indices, p = graph.indptr.tolist(), graph.indices.tolist(), parts.tolist()
+    comp = [-1] * n
+    label = 0
+    for s in range(n):
+        if comp[s] >= 0:
+            continue
+        comp[s] = label
+        todo = [s]
+        while todo:
+            a = todo.pop()
+            for j in range(indptr[a], indptr[a + 1]):
+                b = indices[j]
+                if comp[b] < 0 and p[b] == p[a]:
+                    comp[b] = label
+                    todo.append(b)
+        label += 1
+    return np.asarray(comp, dtype=np.int64)
+
+
+def make_contiguous(
+    graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None = None
+) -> np.ndarray:
+    """Give every detached piece of a part to the neighbouring part it touches most.
+
+    The piece of a part holding most households stays (ties: most nodes, then
+    the lowest node index). Fixed nodes never move.
+    """
+    parts = np.asarray(parts, dtype=np.int64).copy()
+    fixed = np.zeros(graph.n, bool) if fixed is None else fixed
+    for _ in range(graph.n + 1):
+        comp = _grid_components(graph, parts)
+        # Contiguous when every part is one component.
+        if len(np.unique(comp)) == len(np.unique(parts)):
+            break
+        # Which piece of each part stays: one with fixed nodes first, then the
+        # heaviest, then the one with most nodes, then the lowest first node.
+        best: dict[int, tuple[tuple[bool, float, int, int], int]] = {}
+        pieces: dict[int, list[int]] = {}
+        for v, c in enumerate(comp.tolist()):
+            pieces.setdefault(c, []).append(v)
+        for c, nodes in pieces.items():
+            part = int(parts[nodes[0]])
+            rank = (
+                not bool(fixed[nodes].any()),
+                -float(graph.weight[nodes].sum()),
+                -len(nodes),
+                nodes[0],
+            )
+            if part not in best or rank < best[part][0]:
+                best[part] = (rank, c)
+        keep = {c for _, c in best.values()}
+        moved = False
+        for c, members in sorted(pieces.items()):
+            if c in keep or fixed[members].any():
+                continue
+            piece = np.asarray(members)
+            part = int(parts[piece[0]])
+            link: dict[int, float] = {}
+            for v in piece:
+                for j in range(graph.indptr[v], graph.indptr[v + 1]):
+                    t = int(parts[graph.indices[j]])
+                    if t != part:
+                        link[t] = link.get(t, 0.0) + graph.edge_weight[j]
+            if not link:
+                continue  # an island: nothing to join
+            parts[piece] = min(link, key=lambda t: (-link[t], t))
+            moved = True
+        if not moved:
+            break
+    _, inv = np.unique(parts, return_inverse=True)
+    return inv.ravel()
+
+
+class _Parts:
+    """Mutable state of the local search: parts, members, loads (plain lists: fast)."""
+
+    def __init__(self, graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None) -> None:
+        n = graph.n
+        self.parts = [int(p) for p in parts]
+        k = max(self.parts) + 1 if n else 0
+        self.w = graph.weight.tolist()
+        self.indptr = graph.indptr.tolist()
+        self.indices = graph.indices.tolist()
+        self.ew = graph.edge_weight.tolist()
+        self.fixed = [False] * n if fixed is None else [bool(x) for x in fixed]
+        self.members: list[set[int]] = [set() for _ in range(k)]
+        self.load = [0.0] * k
+        for v, p in enumerate(self.parts):
+            self.members[p].add(v)
+            self.load[p] += self.w[v]
+
+    def connected_without(self, part: int, v: int) -> bool:
+        """Whether ``part`` stays connected (and non-empty) without node ``v``."""
+        indptr, indices, parts = self.indptr, self.indices, self.parts
+        if len(self.members[part]) <= 1:
+            return False
+        start = -1
+        for j in range(indptr[v], indptr[v + 1]):
+            u = indices[j]
+            if parts[u] == part:
+                if start < 0:
+                    start = u
+                    continue
+                break
+        else:
+            return start >= 0  # v is a leaf of its part
+        seen = {start, v}
+        todo = [start]
+        while todo:
+            x = todo.pop()
+            for j in range(indptr[x], indptr[x + 1]):
+                y = indices[j]
+                if y not in seen and parts[y] == part:
+                    seen.add(y)
+                    todo.append(y)
+        return len(seen) == len(self.members[part])
+
+    def move(self, v: int, b: int) -> int:
+        a = self.parts[v]
+        self.members[a].discard(v)
+        self.members[b].add(v)
+        self.load[a] -= self.w[v]
+        self.load[b] += self.w[v]
+        self.parts[v] = b
+        return a
+
+    def links(self, v: int) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for j in range(self.indptr[v], self.indptr[v + 1]):
+            p = self.parts[self.indices[j]]
+            out[p] = out.get(p, 0.0) + self.ew[j]
+        return out
+
+    def frontier(self, part: int) -> list[int]:
+        """Nodes of other parts adjacent to ``part`` (sorted)."""
+        out = set()
+        for v in self.members[part]:
+            for j in range(self.indptr[v], self.indptr[v + 1]):
+                u = self.indices[j]
+                if self.parts[u] != part:
+                    out.add(u)
+        return sorted(out)
+
+
+def _chain(st: _Parts, part: int, low: float, high: float, depth: int, budget: list[int]) -> bool:
+    """Bring ``part`` into [low, high] by a chain of at most ``depth`` moves.
+
+    A part above ``high`` gives a boundary node to a neighbour; a part below
+    ``low`` takes one from a neighbour. When that pushes the other part out of
+    bounds, the chain continues from it. Moves keep every part contiguous; a
+    failed chain is undone. ``budget`` caps the moves tried.
+    """
+    load = st.load[part]
+    if low <= load <= high:
+        return True
+    if depth <= 0 or budget[0] <= 0:
+        return False
+    over = load > high
+    if over:
+        cands = [
+            (v, b)
+            for v in sorted(st.members[part])
+            if not st.fixed[v]
+            for b in sorted(st.links(v))
+            if b != part
+        ]
+    else:
+        cands = [(u, part) for u in st.frontier(part) if not st.fixed[u]]
+    # Most promising first: the move that lands this part nearest the middle.
+    mid = (low + high) / 2
+    cands.sort(key=lambda m: (abs(load + (-1 if over else 1) * st.w[m[0]] - mid), m))
+    for v, b in cands:
+        budget[0] -= 1
+        if budget[0] <= 0:
+            return False
+        a = st.parts[v]
+        new_load = load + (-st.w[v] if over else st.w[v])
+        if not (low <= new_load <= high) and abs(new_load - mid) >= abs(load - mid):
+            continue
+        if not st.connected_without(a, v):
+            continue
+        st.move(v, b)
+        other = b if over else a
+        if low <= st.load[part] <= high and _chain(st, other, low, high, depth - 1, budget):
+            return True
+        st.move(v, a)
+    return False
+
+
+def repair_parts(
+    graph: NodeGraph,
+    parts: np.ndarray,
+    *,
+    low: int,
+    high: int,
+    target: np.ndarray,
+    lam: float,
+    fixed: np.ndarray | None = None,
+    max_moves: int | None = None,
+) -> np.ndarray:
+    """Move boundary nodes between neighbouring parts to balance them.
+
+    First a descent: single boundary moves that lower the objective of the
+    module docstring. Then, for each part still out of bounds, ejection chains
+    of up to :data:`CHAIN_DEPTH` moves that bring it and every part they touch
+    into bounds.
+
+    Parameters
+    ----------
+    graph : NodeGraph
+    parts : ndarray (N,)
+        Contiguous starting parts, labelled 0..k-1.
+    low, high : int
+        Household bounds per part.
+    target : ndarray (k,)
+        Target households of each part (the mean of its component).
+    lam : float
+        Cost of one unit of edge weight cut, in squared households.
+    fixed : ndarray of bool, optional
+        Nodes that never move.
+    max_moves : int, optional
+        Safety cap on the number of moves (default 50 x nodes).
+
+    Returns
+    -------
+    ndarray
+        New part of each node; parts stay contiguous and non-empty.
+    """
+    n = graph.n
+    st = _Parts(graph, parts, fixed)
+    parts_l, members, load, w = st.parts, st.members, st.load, st.w
+    indptr, indices, ew = st.indptr, st.indices, st.ew
+    tgt = [float(t) for t in target]
+    cap = 50 * n if max_moves is None else max_moves
+
+    def descend() -> int:
+        queue: deque[int] = deque()
+        queued = [False] * n
+        for v in range(n):
+            if not st.fixed[v]:
+                for j in range(indptr[v], indptr[v + 1]):
+                    if parts_l[indices[j]] != parts_l[v]:
+                        queue.append(v)
+                        queued[v] = True
+                        break
+        moves = 0
+        vw = VIOLATION_WEIGHT
+        fixed_l = st.fixed
+        while queue and moves < cap:
+            v = queue.popleft()
+            queued[v] = False
+            a = parts_l[v]
+            lo_j, hi_j = indptr[v], indptr[v + 1]
+            # Cheap scan first: most queued nodes are inside their part.
+            for j in range(lo_j, hi_j):
+                if parts_l[indices[j]] != a:
+                    break
+            else:
+                continue
+            if len(members[a]) <= 1:
+                continue
+            link: dict[int, float] = {}
+            for j in range(lo_j, hi_j):
+                p = parts_l[indices[j]]
+                link[p] = link.get(p, 0.0) + ew[j]
+            wv = w[v]
+            la, ta = load[a], tgt[a]
+            # Objective change of part a (inlined _cost, this loop is the hot spot).
+            x = la - wv
+            over = low - x if x < low else (x - high if x > high else 0.0)
+            c_after = (x - ta) ** 2 + vw * over * over
+            over = low - la if la < low else (la - high if la > high else 0.0)
+            d_a = c_after - (la - ta) ** 2 - vw * over * over
+            own = link.get(a, 0.0)
+            best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
+            for b in sorted(link):
+                if b == a:
+                    continue
+                lb, tb = load[b], tgt[b]
+                x = lb + wv
+                over = low - x if x < low else (x - high if x > high else 0.0)
+                d = d_a + (x - tb) ** 2 + vw * over * over
+                over = low - lb if lb < low else (lb - high if lb > high else 0.0)
+                d -= (lb - tb) ** 2 + vw * over * over
+                d += lam * (own - link[b])
+                if d < best_d:
+                    best_b, best_d = b, d
+            if best_b < 0 or not st.connected_without(a, v):
+                continue
+            st.move(v, best_b)
+            moves += 1
+            for part in (a, best_b):
+                for x_node in members[part]:
+                    if not queued[x_node] and not fixed_l[x_node]:
+                        queue.append(x_node)
+                        queued[x_node] = True
+        return moves
+
+    descend()
+    bad = [p for p in range(len(load)) if not low <= load[p] <= high]
+    if bad:
+        fixed_any = False
+        for p in bad:
+            if not low <= load[p] <= high:
+                fixed_any |= _chain(st, p, low, high, CHAIN_DEPTH, [CHAIN_BUDGET])
+        if fixed_any:
+            descend()
+    return np.asarray(parts_l, dtype=np.int64)
+
+
+def score_parts(
+    graph: NodeGraph, parts: np.ndarray, *, low: int, high: int
+) -> tuple[int, float, float]:
+    """(grids out of range, total violation, sum of squared deviation from the mean)."""
+    load = np.bincount(parts, weights=graph.weight.astype(float))
+    viol = np.maximum(0, low - load) + np.maximum(0, load - high)
+    return int((viol > 0).sum()), float(viol.sum()), float(((load - load.mean()) ** 2).sum())
+
+
+def _lambda(total: float, k: int, mean_area: float) -> float:
+    if k <= 0 or total <= 0:
+        return 0.0
+    target = total / k
+    perimeter = 4.0 * math.sqrt(max(mean_area, 1.0))
+    return COMPACTNESS_WEIGHT * target * target / perimeter
+
+
+def partition_component(
+    graph: NodeGraph,
+    *,
+    low: int,
+    high: int,
+    k: int | None,
+    seed: int,
+    area: float,
+    fixed_count: bool = False,
+    candidates: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Partition one connected component into balanced contiguous parts.
+
+    Parameters
+    ----------
+    graph : NodeGraph
+        A connected graph.
+    low, high : int
+        Household bounds.
+    k : int, optional
+        Number of parts; chosen from the households when None.
+    seed : int
+        METIS seed.
+    area : float
+        Area (m2) of the component, for the compactness weight.
+    fixed_count : bool
+        Keep ``k`` (the user asked for a number of grids); otherwise, when
+        bounds are violated after repair, k - 1 and k + 1 are tried too.
+    candidates : sequence of int, optional
+        Explicit grid counts to try (overrides the automatic choice).
+
+    Returns
+    -------
+    ndarray
+        Part label 0..k'-1 of each node.
+    """
+    total = int(graph.weight.sum())
+    if k is None:
+        k = choose_grid_count(total, low, high, n_nodes=graph.n)
+    if graph.n <= 1 or k <= 1:
+        return np.zeros(graph.n, np.int64)
+
+    def run(kk: int) -> tuple[tuple[int, float, float], np.ndarray]:
+        best: tuple[tuple[int, float, float], np.ndarray] | None = None
+        for t in range(METIS_SEEDS):
+            parts = make_contiguous(graph, metis_parts(graph, kk, seed=seed + 104729 * t))
+            nk = int(parts.max()) + 1
+            target = np.full(nk, total / nk)
+            lam = _lambda(total, nk, area / nk)
+            parts = repair_parts(graph, parts, low=low, high=high, target=target, lam=lam)
+            score = _hood_score(graph, parts, low=low, high=high, target=total / nk, lam=lam)
+            if best is None or score < best[0]:
+                best = (score, parts)
+        assert best is not None
+        return best
+
+    tries = list(candidates) if candidates is not None else [k]
+    best_score, best = run(tries[0])
+    if candidates is None and not fixed_count and best_score[0] > 0:
+        # One more grid when grids are too full, one fewer when too empty.
+        load = np.bincount(best, weights=graph.weight.astype(float))
+        over = float(np.maximum(0, load - high).sum())
+        under = float(np.maximum(0, low - load).sum())
+        kk = k + 1 if over >= under else k - 1
+        lo, hi = grid_count_range(total, low, high)
+        if 1 <= kk <= graph.n and (lo > hi or lo <= kk <= hi):
+            tries.append(kk)
+    for kk in tries[1:]:
+        if kk > 1:
+            score, parts = run(kk)
+        else:
+            parts = np.zeros(graph.n, np.int64)
+            score = _hood_score(graph, parts, low=low, high=high, target=total, lam=0.0)
+        if score[:2] < best_score[:2]:
+            best, best_score = parts, score
+    if best_score[0] > 0:
+        kk = int(best.max()) + 1
+        best = polish_parts(
+            graph,
+            best,
+            low=low,
+            high=high,
+            seed=seed,
+            target=total / kk,
+            lam=_lambda(total, kk, area / kk),
+            fixed_count=fixed_count,
+        )
+    return best
+
+
+def _hood_score(
+    graph: NodeGraph, parts: np.ndarray, *, low: int, high: int, target: float, lam: float
+) -> tuple[int, float, float]:
+    load = np.bincount(parts, weights=graph.weight.astype(float))
+    viol = np.maximum(0, low - load) + np.maximum(0, load - high)
+    mat = graph.matrix().tocoo()
+    cut = float(mat.data[parts[mat.row] != parts[mat.col]].sum()) / 2
+    return int((viol > 0).sum()), float(viol.sum()), float(((load - target) ** 2).sum() + lam * cut)
+
+
+def _resolve_hood(
+    graph: NodeGraph,
+    parts: np.ndarray,
+    hood: list[int],
+    *,
+    low: int,
+    high: int,
+    seed: int,
+    target: float,
+    lam: float,
+    fixed_count: bool,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Best re-partition of the parts ``hood``, or None when none beats the current one."""
+    nodes = np.flatnonzero(np.isin(parts, hood))
+    sub = graph.subgraph(nodes)
+    local = np.searchsorted(np.asarray(hood), parts[nodes])
+    current = _hood_score(sub, local, low=low, high=high, target=target, lam=lam)
+    best, best_parts = current, None
+    counts = [len(hood)]
+    if not fixed_count:
+        load = np.bincount(local, weights=sub.weight.astype(float))
+        over = float(np.maximum(0, load - high).sum())
+        under = float(np.maximum(0, low - load).sum())
+        counts.append(len(hood) + 1 if over >= under else len(hood) - 1)
+    for kk in counts:
+        if kk < 1 or kk > sub.n:
+            continue
+        for t in range(POLISH_SEEDS):
+            cand = metis_parts(sub, kk, seed=seed + 7919 * t + 31 * kk)
+            cand = make_contiguous(sub, cand)
+            nk = int(cand.max()) + 1
+            cand = repair_parts(sub, cand, low=low, high=high, target=np.full(nk, target), lam=lam)
+            score = _hood_score(sub, cand, low=low, high=high, target=target, lam=lam)
+            if score[:2] < best[:2] or (
+                score[:2] == best[:2] and score < best and best_parts is not None
+            ):
+                best, best_parts = score, cand
+    if best_parts is None or best[:2] >= current[:2]:
+        return None
+    return nodes, best_parts
+
+
+def polish_parts(
+    graph: NodeGraph,
+    parts: np.ndarray,
+    *,
+    low: int,
+    high: int,
+    seed: int,
+    target: float,
+    lam: float,
+    fixed_count: bool = False,
+    rounds: int = 3,
+) -> np.ndarray:
+    """Re-partition each part out of bounds together with its neighbours.
+
+    Single-node moves cannot fix a grid of two 256-household towers next to
+    grids of whole compounds; re-partitioning the neighbourhood (METIS with
+    :data:`POLISH_SEEDS` seeds, one more and one fewer part unless the count
+    is fixed, each followed by the repair) often can. A neighbourhood is
+    replaced only when it gets fewer or smaller violations (then a lower
+    imbalance and cut): the result is never worse.
+    """
+    parts = parts.copy()
+    indptr, indices = graph.indptr, graph.indices
+    for _ in range(rounds):
+        load = np.bincount(parts, weights=graph.weight.astype(float))
+        viol = np.maximum(0, low - load) + np.maximum(0, load - high)
+        bad = [int(x) for x in np.argsort(-viol, kind="stable") if viol[x] > 0]
+        if not bad:
+            break
+        touched: set[int] = set()
+        next_label = int(parts.max()) + 1
+        changed = False
+        for gb in bad:
+            if gb in touched:
+                continue
+            hood = [gb]
+            for _ring in range(POLISH_RINGS):
+                members = np.flatnonzero(np.isin(parts, hood))
+                near = {
+                    int(parts[indices[j]]) for v in members for j in range(indptr[v], indptr[v + 1])
+                }
+                hood = sorted(near | set(hood))
+                if touched.intersection(hood) or len(hood) < 2:
+                    break
+                result = _resolve_hood(
+                    graph,
+                    parts,
+                    hood,
+                    low=low,
+                    high=high,
+                    seed=seed,
+                    target=target,
+                    lam=lam,
+                    fixed_count=fixed_count,
+                )
+                if result is None:
+                    continue
+                nodes, best_parts = result
+                labels = list(hood)
+                while len(labels) < int(best_parts.max()) + 1:
+                    labels.append(next_label)
+                    next_label += 1
+                parts[nodes] = np.asarray(labels)[best_parts]
+                touched.update(hood)
+                changed = True
+                break
+        if not changed:
+            break
+    _, inv = np.unique(parts, return_inverse=True)
+    return inv.ravel()

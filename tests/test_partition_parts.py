@@ -1,0 +1,174 @@
+"""gridmap.partition building blocks: codes, unit rows, micro-grids, the solver, tiles."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridmap.partition.codes import grid_code, level_codes, micro_code, next_numbers, nw_se_order
+from gridmap.partition.graph import region_tiles, site_points, voronoi_neighbours
+from gridmap.partition.micro import micro_labels
+from gridmap.partition.solve import (
+    NodeGraph,
+    choose_grid_count,
+    grid_count_range,
+    make_contiguous,
+    partition_component,
+    repair_parts,
+)
+from gridmap.partition.units import slice_footprint, split_oversized, unit_count
+
+
+def lattice(nx: int, ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points of an nx x ny lattice (20 m) and their 4-neighbour pairs."""
+    xy = np.array([(20.0 * i, 20.0 * j) for i in range(nx) for j in range(ny)])
+    u, v = [], []
+    for i in range(nx):
+        for j in range(ny):
+            a = i * ny + j
+            if i + 1 < nx:
+                u.append(a)
+                v.append(a + ny)
+            if j + 1 < ny:
+                u.append(a)
+                v.append(a + 1)
+    return xy, np.array(u), np.array(v)
+
+
+def test_nw_se_order_reads_the_diagonal() -> None:
+    xy = np.array([[10.0, 0.0], [0.0, 10.0], [10.0, 10.0], [0.0, 0.0]])
+    # (0,10) is north-west, (10,0) south-east; (0,0) and (10,10) tie on the diagonal.
+    assert list(nw_se_order(xy)) == [1, 2, 3, 0]
+
+
+def test_codes_are_fifteen_digits_and_levels_reuse_numeric_ids() -> None:
+    code = grid_code("003", "012", 7, division="110108")
+    assert code == "110108003012007" and len(code) == 15
+    assert micro_code(code, 2) == code + "002"
+    xy = np.array([[0.0, 10.0], [10.0, 0.0]])
+    assert level_codes(["001004", "001002"], xy) == {"001004": "004", "001002": "002"}
+    assert level_codes(["东", "西"], xy) == {"东": "001", "西": "002"}
+    assert next_numbers({1, 2, 5}, 2) == [6, 7]
+
+
+def test_unit_count_and_slices() -> None:
+    assert unit_count(400, 500) == 1
+    assert unit_count(900, 500) == 12  # ceil(900 / 80) rows of at most a micro-grid
+    assert unit_count(900, 500, units=3) == 3
+    assert unit_count(2400, 500, units=3) == 6  # 800 per unit: two floor bands each
+    foot = shapely.box(0, 0, 60, 12)
+    parts = slice_footprint(foot, 4)
+    assert len(parts) == 4
+    assert abs(sum(p.area for p in parts) - foot.area) < 1e-6
+    assert shapely.union_all(parts).equals(foot)
+
+
+def test_split_oversized_keeps_every_household() -> None:
+    rows = gpd.GeoDataFrame(
+        {"building_id": ["A", "A-U1", "C"], "households": [700, 10, 20]},
+        geometry=[
+            shapely.box(0, 0, 60, 12),
+            shapely.box(100, 0, 110, 10),
+            shapely.box(0, 50, 9, 59),
+        ],
+        crs=32650,
+    )
+    out, split = split_oversized(rows, max_households=500)
+    assert split == ["A"]
+    units = out[out["parent_building_id"] == "A"]
+    assert units["households"].sum() == 700
+    # "A-U1" is taken, so the unit rows use another marker.
+    assert all(x.startswith("A-UU") for x in units["building_id"])
+    assert out["building_id"].is_unique
+    assert out.loc[out["building_id"] == "C", "unit"].isna().all()
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    nx=st.integers(2, 6),
+    ny=st.integers(2, 6),
+    hh=st.lists(st.integers(0, 40), min_size=36, max_size=36),
+)
+def test_micro_grids_are_contiguous_and_cover_the_grid(nx: int, ny: int, hh: list[int]) -> None:
+    xy, u, v = lattice(nx, ny)
+    households = np.array(hh[: len(xy)])
+    lab = micro_labels(xy, households, u, v, low=30, high=80)
+    assert len(lab) == len(xy) and lab.min() == 0
+    assert sorted(set(lab)) == list(range(lab.max() + 1))
+    for m in range(lab.max() + 1):
+        members = set(np.flatnonzero(lab == m))
+        inner = [(a, b) for a, b in zip(u, v, strict=True) if a in members and b in members]
+        graph = NodeGraph.from_edges(
+            len(xy),
+            np.zeros(len(xy)),
+            np.array([a for a, _ in inner], dtype=int),
+            np.array([b for _, b in inner], dtype=int),
+            np.ones(len(inner)),
+        )
+        comp = graph.components()
+        assert len({comp[i] for i in members}) == 1
+
+
+def test_repair_pulls_parts_into_bounds_and_keeps_them_contiguous() -> None:
+    xy, u, v = lattice(6, 6)
+    w = np.full(36, 10)
+    graph = NodeGraph.from_edges(36, w, u, v, np.ones(len(u)))
+    # A lopsided start: 30 nodes in part 0, 6 in part 1 (a column).
+    parts = np.where(np.arange(36) >= 30, 1, 0)
+    out = repair_parts(graph, parts, low=150, high=210, target=np.full(2, 180.0), lam=0.0)
+    loads = np.bincount(out, weights=w)
+    assert ((loads >= 150) & (loads <= 210)).all()
+    assert (make_contiguous(graph, out) == out).all()
+
+
+def test_partition_component_balances_a_lattice() -> None:
+    xy, u, v = lattice(8, 8)
+    w = np.full(64, 25)
+    graph = NodeGraph.from_edges(64, w, u, v, np.ones(len(u)))
+    parts = partition_component(graph, low=300, high=500, k=None, seed=1, area=64 * 400.0)
+    loads = np.bincount(parts, weights=w)
+    assert len(loads) == choose_grid_count(1600, 300, 500, n_nodes=64) == 4
+    assert ((loads >= 300) & (loads <= 500)).all()
+
+
+def test_grid_count_choice() -> None:
+    assert grid_count_range(1000, 300, 500) == (2, 3)
+    assert choose_grid_count(1000, 300, 500, n_nodes=50) == 2  # 1000 / 400 -> 2.5 -> 2
+    assert choose_grid_count(100, 300, 500, n_nodes=5) == 1
+    # 550 fits no count: one grid of 550 (50 over) or two of 275 (2 x 25 under).
+    assert choose_grid_count(550, 300, 500, n_nodes=10) == 1
+
+
+def test_tiles_of_a_region_are_an_exact_coverage() -> None:
+    rng = np.random.default_rng(3)
+    region = shapely.Polygon([(0, 0), (300, 0), (300, 120), (150, 200), (0, 120)])
+    pts = rng.uniform(10, 110, (60, 2)) * [2.5, 1.0]
+    xy, _ = site_points(shapely.buffer(shapely.points(pts), 3))
+    tiles = region_tiles(xy, region)
+    assert shapely.coverage_is_valid(tiles)
+    assert abs(shapely.area(tiles).sum() - region.area) < 1e-6
+
+
+def test_voronoi_neighbours_ignore_degenerate_contacts() -> None:
+    # A square lattice: diagonal neighbours touch only at a point.
+    xy, u, v = lattice(4, 4)
+    clip = shapely.box(-30, -30, 90, 90)
+    a, b = voronoi_neighbours(xy, clip)
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == {
+        (min(x, y), max(x, y)) for x, y in zip(u.tolist(), v.tolist(), strict=True)
+    }
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_tiny_inputs(n: int) -> None:
+    xy = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0]])[:n]
+    region = shapely.box(-20, -20, 40, 20)
+    tiles = region_tiles(xy, region)
+    assert len(tiles) == n
+    assert abs(shapely.area(tiles).sum() - region.area) < 1e-6
+    a, _ = voronoi_neighbours(xy, region)
+    assert len(a) == n - 1
