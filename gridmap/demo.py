@@ -6,6 +6,7 @@ layer), grids.geojson, areas.geojson, members.csv, parking.json and report.html.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +130,14 @@ def run(
         conflicts = parking_result.get("resident_conflicts", {})
         if isinstance(conflicts, dict) and "mean" in conflicts:
             summary["resident conflicts per day (mean)"] = round(float(conflicts["mean"]), 3)
-    html = _report_html(layers, summary, members, parking_result, low, high)
+    html = _report_html(out, layers, summary, members, parking_result, low, high)
     gio.write_text(out / "report.html", html)
     summary["written"] = str(out)
     return summary
 
 
 def _report_html(
+    out: Path,
     layers: dict[str, gpd.GeoDataFrame],
     summary: dict[str, Any],
     members: Any,
@@ -177,13 +179,42 @@ def _report_html(
         notes.append(
             "党员名单为生成的示例数据，不是真实党员。 The member list is synthetic, not real members."
         )
+    charts = [("网格户数分布 Households per grid", chart)]
     if parking_result is not None:
         notes.append("停车结果见 parking.json。 Parking results: parking.json.")
+        tables.append(
+            ("停车共享（每日均值）Parking sharing, mean per day", parking_table(parking_result))
+        )
+        origin = parking_result.get("origin", {})
+        notes.extend(f"停车假设 parking assumption: {a}" for a in origin.get("assumptions", []))
+        png = out / "parking_occupancy.png"
+        if png.is_file():  # our own output, written by parking.write_outputs just before
+            encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+            charts.append(("停车场全天占用 Occupancy over the day", encoded))
     return report.render_report(
         layers,
         title="gridmap 网格化治理报告 Grid governance report",
         summary=rows,
         tables=tables,
-        charts=[("网格户数分布 Households per grid", chart)],
+        charts=charts,
         notes=notes,
     )
+
+
+def parking_table(result: dict[str, Any]) -> pd.DataFrame:
+    """One row per lot of a simulation result: size, use, conflicts and income (day means)."""
+    rows = []
+    for lot_id, lot in sorted(result["lots"].items()):
+        rows.append(
+            {
+                "lot_id": lot_id,
+                "capacity": lot["capacity"],
+                "reserved": lot["reserved"],
+                "shared": lot["shared"],
+                "peak_occupancy": round(result["peak_occupancy"][lot_id]["mean"], 1),
+                "utilization": round(result["utilization"][lot_id]["mean"], 3),
+                "resident_conflicts": round(result["resident_conflicts_by_lot"][lot_id]["mean"], 2),
+                "community_fund": round(result["community_fund"][lot_id]["mean"], 1),
+            }
+        )
+    return pd.DataFrame(rows)

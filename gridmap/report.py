@@ -22,23 +22,17 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.parking.charts import cjk_font
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be set first)
-from matplotlib import font_manager  # noqa: E402
 
-__all__ = ["source_counts", "grid_households_chart", "build_map", "render_report", "cjk_font"]
+__all__ = ["source_counts", "grid_households_chart", "build_map", "render_report"]
 
 _PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
 )  # fmt: skip
-
-
-def cjk_font() -> str | None:
-    """The first installed CJK font family of settings.CJK_FONT_FAMILIES, or None."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in settings.CJK_FONT_FAMILIES if name in installed), None)
 
 
 def source_counts(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:

@@ -109,5 +109,3 @@ DEFAULT_SEED = 20261123
 ASSETS_DIR = Path(
     os.environ.get("GRIDMAP_ASSETS", Path(__file__).resolve().parents[1] / "static" / "vendor")
 )
-# Font for Chinese labels in charts (Debian fonts-noto-cjk, installed by the Makefile).
-CJK_FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Micro Hei", "SimHei")
