@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from gridmap import io as gio
 from gridmap import settings
 from gridmap.errors import GridmapWarning
+from gridmap.partition import merge_grids
 from gridmap.pipeline import demo_layers, make_grids
 from gridmap.ui import state
 from gridmap.ui.i18n import translate
@@ -179,6 +180,9 @@ def test_server_restart_restores_the_last_state(
         autosave,
         lambda p: "grids" in p and bool(p["grids"]["locked"].astype(bool).any()),
     )
+    # The partition of the running server, before the restart.
+    live = state.current()
+    assert live is not None and live.partition is not None
     # A new server process has no history in memory: copy the file to a fresh path.
     restarted = tmp_path / "restart" / "autosave.gpkg"
     restarted.parent.mkdir()
@@ -189,9 +193,56 @@ def test_server_restart_restores_the_last_state(
     metrics = _metrics(again)
     assert metrics[_zh("grids.count")] == count
     assert metrics[_zh("grids.locked")] == "1"
-    assert _zh("grids.no_partition") in [i.value for i in again.info]
+    # The partition is rebuilt from the saved layers: no re-partition is asked for.
+    assert _zh("grids.no_partition") not in [i.value for i in again.info]
+    table = _table(again).set_index("grid_id")
+    expected = live.partition.grids.set_index("grid_id")
+    assert table["households"].to_dict() == expected["households"].to_dict()
+    assert table["locked"].astype(bool).to_dict() == expected["locked"].to_dict()
+    # An edit after the restart gives what the same edit gives without a restart.
+    a = next(g for g in again.selectbox(key="grids_merge_a").options if g != target)
+    again.selectbox(key="grids_merge_a").set_value(a).run()
+    b = next(g for g in again.selectbox(key="grids_merge_b").options if g != target)
+    again.selectbox(key="grids_merge_b").set_value(b).run()
+    again.button(key="grids_merge_go").click().run()
+    _ok(again)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GridmapWarning)
+        merged = merge_grids(live.partition, a, b)
+    assert _metrics(again)[_zh("grids.count")] == str(len(merged.grids))
+    table = _table(again).set_index("grid_id")
+    expected = merged.grids.set_index("grid_id")
+    assert table["households"].to_dict() == expected["households"].to_dict()
+    assert set(merged.changed) == {a, b}
+    assert set(table.index[table["changed"].astype(bool)]) == {min(a, b)}  # the other is gone
+    assert _metrics(again)[_zh("grids.locked")] == "1"
     # Re-partitioning keeps the locked grid.
     _submit(again, "grids_form")
     _ok(again)
     assert _metrics(again)[_zh("grids.locked")] == "1"
     assert target in list(_table(again)["grid_id"])
+
+
+def test_corrected_households_update_the_grid_totals(grids_app: AppTest) -> None:
+    from gridmap.ui.data import apply_households, refresh_after_households
+
+    project = state.current()
+    assert project is not None and project.partition is not None
+    buildings = project.buildings
+    row = buildings[buildings["unit"].isna()].iloc[0]
+    grid = str(row["grid_id"])
+    old_total = int(project.layers["grids"].set_index("grid_id").loc[grid, "households"])
+    corrected, changed = apply_households(
+        buildings, {str(row["building_id"]): int(row["households"]) + 11}
+    )
+    assert changed == [str(row["building_id"])]
+    layers = {**project.layers, "buildings": corrected}
+    notes, partition = refresh_after_households(layers, project)
+    assert partition is not None
+    assert _zh("data.grids_updated") in notes
+    assert any(grid in note and "counted again" in note for note in notes)
+    totals = layers["grids"].set_index("grid_id")["households"]
+    assert int(totals[grid]) == old_total + 11
+    sums = layers["buildings"].groupby("grid_id")["households"].sum()
+    assert sums.to_dict() == totals.to_dict()
+    assert "areas" not in layers and "members" not in layers

@@ -62,6 +62,7 @@ Output (:class:`GridPartition`)
 
 from gridmap.partition.edits import lock_grid, merge_grids, move_units, split_grid
 from gridmap.partition.engine import GridPartition, partition_grids
+from gridmap.partition.restore import partition_from_layers
 
 __all__ = [
     "GridPartition",
@@ -70,4 +71,5 @@ __all__ = [
     "move_units",
     "merge_grids",
     "split_grid",
+    "partition_from_layers",
 ]

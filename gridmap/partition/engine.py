@@ -515,7 +515,9 @@ def build_layout(
             )
             locked_rows.append({"grid_id": label, "name": name, "community": c})
             locked_polys.append(clipped)
-    locked_table = pd.DataFrame(locked_rows, columns=["grid_id", "name", "community"])
+    # object dtype: pandas 3 would store a missing grid_id as NaN in a str column,
+    # and the code below tests ``grid_id is None``.
+    locked_table = pd.DataFrame(locked_rows, columns=["grid_id", "name", "community"], dtype=object)
 
     # Regions: each community without its locked areas, then the locked areas.
     regions: list[Geometry] = []

@@ -30,6 +30,7 @@ __all__ = [
     "EDITABLE_COLUMNS",
     "load_demo",
     "apply_households",
+    "refresh_after_households",
     "osm_extracts",
 ]
 
@@ -270,24 +271,39 @@ def _households_editor(project: state.Project) -> None:
             return
         layers = dict(project.layers)
         layers["buildings"] = buildings
-        notes = _refresh_after_households(layers, project)
-        new = project.replace(layers=layers, partition=None, members=None)
+        notes, partition = refresh_after_households(layers, project)
+        new = project.replace(layers=layers, partition=partition, members=None)
         state.commit(new, action="households", detail={"building_ids": changed})
         st.success(t("data.applied", n=len(changed)))
         for note in notes:
             st.info(note)
 
 
-def _refresh_after_households(
+def refresh_after_households(
     layers: dict[str, gpd.GeoDataFrame], project: state.Project
-) -> list[str]:
-    """Notes on what the correction makes stale (grid totals, member areas)."""
-    notes = []
-    if project.layer("grids") is not None:
-        notes.append(t("data.grids_stale"))
+) -> tuple[list[str], Any]:
+    """Count the grid totals again (``layers`` is updated); notes and the new partition.
+
+    The grids keep their buildings; :func:`gridmap.partition.partition_from_layers`
+    counts households again and names the grids that changed. Member areas are
+    dropped (their households are stale).
+    """
+    notes: list[str] = []
+    partition = None
     for stale in ("areas", "members"):
         layers.pop(stale, None)
-    return notes
+    if project.layer("grids") is not None:
+        partition, why = state.rebuild_partition(layers, project.params)
+        if partition is None:
+            notes.append(t("data.grids_stale"))
+            if why:
+                notes.append(md(why))
+        else:
+            layers["buildings"] = partition.buildings
+            layers["grids"] = partition.grids
+            notes.append(t("data.grids_updated"))
+            notes.extend(md(w) for w in partition.warnings)
+    return notes, partition
 
 
 def _summary(project: state.Project) -> None:

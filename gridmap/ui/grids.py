@@ -23,7 +23,7 @@ from gridmap import settings
 from gridmap.errors import InputError
 from gridmap.ui import state
 from gridmap.ui.common import frame_without_geometry, run_engine, show_metrics, show_table
-from gridmap.ui.i18n import t, tm
+from gridmap.ui.i18n import md, t, tm
 from gridmap.ui.mapview import (
     clicked_point,
     drawn_polygon,
@@ -40,6 +40,8 @@ __all__ = [
     "run_action",
     "grid_metrics",
     "neighbours",
+    "rebuilt",
+    "with_partition",
     "SELECTED_KEY",
     "PENDING_KEY",
 ]
@@ -185,7 +187,7 @@ def run_action(
 
     def edit(_progress: Any) -> state.Project:
         if project.partition is None:
-            raise InputError(t("grids.no_partition"))
+            raise InputError(t("grids.no_partition"), fix=rebuilt(project)[1])
         partition = _edited_partition(project.partition, action, detail)
         return apply_edit(project, action=action, detail=detail, partition=partition)
 
@@ -194,6 +196,33 @@ def run_action(
         changed = done.edit_log[-1]["detail"].get("changed", [])
         st.success(tm("grids.changed", grids=", ".join(changed) or "-"))
     return done
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _rebuilt_cached(token: str, _project: state.Project) -> tuple[Any, str | None]:
+    return state.rebuild_partition(_project.layers, _project.params)
+
+
+def rebuilt(project: state.Project) -> tuple[Any, str | None]:
+    """The partition of a project's saved grids (see :func:`state.rebuild_partition`).
+
+    Returns
+    -------
+    partition : GridPartition or None
+    reason : str or None
+        Why the grids cannot be edited without re-partitioning.
+    """
+    if project.partition is not None:
+        return project.partition, None
+    return _rebuilt_cached(project.token, project)
+
+
+def with_partition(project: state.Project) -> state.Project:
+    """``project`` with the partition rebuilt from its layers when it has none (not committed)."""
+    if project.partition is not None or project.layer("grids") is None:
+        return project
+    partition, _why = rebuilt(project)
+    return project if partition is None else project.replace(partition=partition)
 
 
 def _queue(action: str, detail: Mapping[str, Any]) -> None:
@@ -399,12 +428,18 @@ def render() -> None:
     # and the map is not reloaded (which would drop a polygon being drawn).
     notice = st.container()
     with notice:
+        # A project restored or loaded from a GeoPackage has no partition object
+        # yet: rebuild it from its layers, so edits work without re-partitioning.
+        project = with_partition(project)
         pending = st.session_state.pop(PENDING_KEY, None)
         if pending is not None:
             done = run_action(project, *pending)
-            project = done or project
+            project = with_partition(done) if done is not None else project
         if project.layer("grids") is not None and project.partition is None:
             st.info(t("grids.no_partition"))
+            why = rebuilt(project)[1]
+            if why:
+                st.caption(md(why))
     _params_form(project)
     if project.layer("grids") is None:
         st.info(t("grids.none_yet"))

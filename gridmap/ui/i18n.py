@@ -164,6 +164,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Households changed: the grid totals are from before the correction; re-partition "
         "on the Grids page (locked grids are kept).",
     ),
+    "data.grids_updated": (
+        "户数已修改：网格户数统计已按建筑重新计算。",
+        "Households changed: the grid totals were counted again from the buildings.",
+    ),
     "data.map": ("地图", "Map"),
     # --- upload --------------------------------------------------------------------
     "upload.refused": ("文件被拒绝：{message}", "File refused: {message}"),
@@ -243,8 +247,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Selected building {building_id} (grid {grid_id})",
     ),
     "grids.no_partition": (
-        "这些网格是从文件恢复的或户数已修改；编辑前请先“重新划分（保留锁定网格）”。",
-        "These grids were restored from a file or their households changed; re-partition "
+        "这些网格与建筑数据对不上，无法直接编辑；编辑前请先“重新划分（保留锁定网格）”。",
+        "These grids do not fit the buildings and cannot be edited as they are; re-partition "
         "(keeping locked grids) before editing.",
     ),
     "grids.same_grid": ("请选两个不同的网格。", "Choose two different grids."),

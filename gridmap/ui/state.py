@@ -53,6 +53,7 @@ __all__ = [
     "redo",
     "save_project",
     "restore_project",
+    "rebuild_partition",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,9 @@ class Project:
     edit_log : tuple of dict
         One entry per change: ``time``, ``action``, ``detail``.
     partition : object, optional
-        The :class:`gridmap.partition.GridPartition` of ``layers`` (absent after
-        a restore until the grids are re-partitioned or rebuilt).
+        The :class:`gridmap.partition.GridPartition` of ``layers``; a restored
+        project gets it from its layers (:func:`rebuild_partition`), so edits go
+        on after a restart.
     members : object, optional
         The :class:`gridmap.members.MemberAssignment` of ``layers``.
     parking : dict, optional
@@ -396,4 +398,59 @@ def restore_project(path: Path) -> Project:
         raise GridmapError(f"{path}: the project has no buildings layer")
     params, entries = _parse_log(log_entries)
     token = _token(str(path), "restore", {"entries": len(entries), "last": entries[-1:]})
-    return Project(layers=layers, params=params, edit_log=entries, token=token)
+    partition, why = rebuild_partition(layers, params)
+    if why:
+        log.warning("%s: grids restored without edit state: %s", path, why)
+    elif partition is not None:
+        layers = {**layers, "buildings": partition.buildings, "grids": partition.grids}
+    return Project(layers=layers, params=params, edit_log=entries, partition=partition, token=token)
+
+
+def rebuild_partition(
+    layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, Any]
+) -> tuple[Any, str | None]:
+    """The editable partition of saved layers, by :func:`gridmap.partition.partition_from_layers`.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Project layers; ``buildings`` (with ``grid_id``) and ``grids`` are used,
+        ``communities`` and ``roads`` when present.
+    params : mapping
+        The project's ``min_households``, ``max_households`` and ``seed``
+        (settings' defaults when absent).
+
+    Returns
+    -------
+    partition : GridPartition or None
+        None when the layers hold no grids, or when they do not fit together.
+    reason : str or None
+        Why there is no partition although there are grids (a user message).
+        The partition's own warnings (totals counted again) are in its
+        ``warnings``.
+    """
+    from gridmap import settings
+    from gridmap.partition import partition_from_layers
+
+    buildings = layers.get("buildings")
+    grids = layers.get("grids")
+    if buildings is None or grids is None or not len(grids) or "grid_id" not in buildings:
+        return None, None
+    try:
+        with ENGINE_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kept in partition.warnings
+            partition = partition_from_layers(
+                buildings,
+                grids,
+                communities=layers.get("communities"),
+                roads=layers.get("roads"),
+                min_households=int(params.get("min_households", settings.DEFAULT_MIN_HOUSEHOLDS)),
+                max_households=int(params.get("max_households", settings.DEFAULT_MAX_HOUSEHOLDS)),
+                seed=int(params.get("seed", settings.DEFAULT_SEED)),
+            )
+    except GridmapError as exc:
+        return None, exc.user_message()
+    except Exception as exc:  # the saved map must load even when its edit state cannot
+        log.exception("rebuilding the partition failed")
+        return None, f"{type(exc).__name__}: {exc}"
+    return partition, None
