@@ -80,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--crs", default="4326", help="4326, 4490, gcj02 or bd09")
     exp.add_argument("--layer", help="layer of a project to export (default: buildings)")
 
+    batch = verbs.add_parser("batch", help="grids and members for a whole city on Dask")
+    batch.add_argument("source", type=Path, nargs="?", help="GeoParquet or GeoPackage buildings")
+    batch.add_argument("--out", type=Path, required=True)
+    batch.add_argument("--synthetic", type=int, metavar="N", help="a synthetic city of N buildings")
+    batch.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    batch.add_argument("--workers", type=int, help="workers of the local cluster")
+    batch.add_argument("--chunk-by", choices=("street_id", "community_id"), default="street_id")
+    batch.add_argument("--merge", choices=("gpkg", "parquet"), help="also write merged layers")
+    batch.add_argument("--min", dest="min_households", type=int, default=None)
+    batch.add_argument("--max", dest="max_households", type=int, default=None)
+    batch.add_argument("--per-member", type=int, default=settings.DEFAULT_HOUSEHOLDS_PER_MEMBER)
+    batch.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+
     app = verbs.add_parser("app", help="start the Streamlit app")
     app.add_argument("--port", type=int, default=8501)
     return parser
@@ -118,6 +131,21 @@ def _run(args: argparse.Namespace) -> int:
                 n_grids=args.n_grids,
                 communities=args.communities,
                 locked=args.locked,
+                seed=args.seed,
+                progress=progress,
+            )
+        elif args.verb == "batch":
+            summary = pipeline.run_city_batch(
+                args.source,
+                args.out,
+                synthetic=args.synthetic,
+                scheduler=args.scheduler,
+                n_workers=args.workers,
+                chunk_by=args.chunk_by,
+                merge=args.merge,
+                min_households=args.min_households,
+                max_households=args.max_households,
+                per_member=args.per_member,
                 seed=args.seed,
                 progress=progress,
             )

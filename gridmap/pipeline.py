@@ -35,6 +35,7 @@ __all__ = [
     "grid_summary",
     "member_summary",
     "run_demo",
+    "run_city_batch",
     "start_app",
 ]
 
@@ -348,6 +349,54 @@ def run_demo(
     return demo.run(
         out, osm=osm, seed=seed, n_buildings=n_buildings, preset=preset, progress=progress
     )
+
+
+def run_city_batch(
+    source: Path | None,
+    out: Path,
+    *,
+    synthetic: int | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    chunk_by: str = "street_id",
+    merge: str | None = None,
+    min_households: int | None = None,
+    max_households: int | None = None,
+    per_member: int = settings.DEFAULT_HOUSEHOLDS_PER_MEMBER,
+    seed: int = settings.DEFAULT_SEED,
+    progress: Progress = _quiet,
+) -> dict[str, Any]:
+    """``gridmap batch``: grids and members per street or community on Dask."""
+    from gridmap import batch
+
+    if (source is None) == (synthetic is None):
+        raise InputError(
+            "give either a buildings file or --synthetic N, not both or neither",
+            fix="e.g. 'gridmap batch city.parquet --out DIR' or 'gridmap batch --synthetic 100000 --out DIR'",
+        )
+    low, high = _grid_bounds(min_households, max_households)
+    city: Any = (
+        source if synthetic is None else batch.SyntheticCity(n_buildings=synthetic, seed=seed)
+    )
+    report = batch.run_batch(
+        city,
+        out,
+        scheduler=scheduler,
+        n_workers=n_workers,
+        chunk_by=chunk_by,
+        merge=merge,
+        min_households=low,
+        max_households=high,
+        per_member=per_member,
+        seed=seed,
+        progress=progress,
+    )
+    summary: dict[str, Any] = report.summary()
+    if not report.ok:
+        from gridmap.errors import warn
+
+        warn(f"{len(report.failed)} chunk(s) failed; rerun the same command to retry only those")
+    return summary
 
 
 def start_app(*, port: int = 8501) -> int:

@@ -134,3 +134,21 @@ def test_export_shapefile_round_trip(gridded: Path, tmp_path: Path) -> None:
     grids = gpd.read_file(gridded / "grids.geojson")
     assert sorted(back["grid_id"]) == sorted(grids["grid_id"])
     assert back.crs.to_epsg() == 4326
+
+
+def test_batch_synthetic_city_and_rerun_skips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["batch", "--synthetic", "400", "--out", str(tmp_path), "--workers", "1"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert "chunks computed" in first
+    assert main(args) == 0
+    rerun = capsys.readouterr().out
+    skipped = next(line for line in rerun.splitlines() if "skipped" in line)
+    assert "1" in skipped.split("│")[-2]
+
+
+def test_batch_needs_a_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", "--out", str(tmp_path)]) == 2
+    assert "--synthetic" in capsys.readouterr().err
