@@ -16,7 +16,9 @@ where ``L`` is a grid's households and ``T`` its component's mean. Every move
 keeps both grids contiguous (a breadth-first check on the donor grid), never
 empties a grid and strictly lowers the objective, so the search ends. METIS
 has no bounds constraint and no balance-after-contiguity step; no well-kept
-library does this repair, hence the hand-written loop.
+library does this repair, hence the hand-written loop. A short simulated
+annealing over the same moves (:func:`anneal_parts`, seeded) then climbs out
+of the descent's local minima and keeps the best state it saw.
 
 Nodes are supplied by the caller: a compound of at most ``max`` households is one
 node, so no move can split it.
@@ -43,6 +45,7 @@ __all__ = [
     "metis_parts",
     "make_contiguous",
     "repair_parts",
+    "anneal_parts",
     "partition_component",
     "polish_parts",
     "score_parts",
@@ -67,11 +70,23 @@ _SMALL_GRAPH = 2000
 METIS_SEEDS = 1
 # Seeds tried per neighbourhood by polish_parts.
 POLISH_SEEDS = 2
-# Neighbourhood rings tried by polish_parts (the grid's neighbours, then theirs).
-POLISH_RINGS = 2
+# Neighbourhood rings tried by polish_parts (the grid's neighbours, then theirs, then
+# theirs: the third ring fixed 10 % more grids out of bounds at 10k and 100k
+# buildings at no measurable cost).
+POLISH_RINGS = 3
 # Recursive bisection instead of k-way: four times faster on the graphs of one
 # community (tens of nodes, ~15 parts); detached pieces are fixed afterwards.
 METIS_RECURSIVE = True
+# Simulated annealing after the repair (see anneal_parts): moves tried per node,
+# and the start temperature as a household deviation relative to the target
+# (a move making a grid this much worse is accepted with probability 1/e at
+# the start). Tuned on synthetic districts of 1k/10k/100k buildings: 30 moves
+# per node lower the household CV by ~0.004 (0.108 -> 0.104 at 100k) and the
+# weighted cut by ~0.6 % (Polsby-Popper +0.005) for ~1.3 s CPU per 100,000
+# buildings (10 moves: CV -0.003 for ~0.5 s); 50 moves gain another 0.001,
+# 2000 only 0.003 more.
+ANNEAL_MOVES = 30
+ANNEAL_START = 0.15
 # METIS load imbalance tolerance (1 + UFACTOR / 1000): tight, the repair pass
 # does the rest.
 METIS_UFACTOR = 30
@@ -521,6 +536,124 @@ def repair_parts(
     return np.asarray(parts_l, dtype=np.int64)
 
 
+def anneal_parts(
+    graph: NodeGraph,
+    parts: np.ndarray,
+    *,
+    low: int,
+    high: int,
+    target: float,
+    lam: float,
+    seed: int,
+    moves: int | None = None,
+) -> np.ndarray:
+    """Simulated annealing over single boundary moves; returns the best parts seen.
+
+    The objective is that of the module docstring (bounds, balance, weighted
+    cut). A random edge between two parts proposes moving its first node to
+    the other part; a worse move is accepted with the Metropolis probability
+    under a temperature cooling geometrically from ``(ANNEAL_START * target)^2``
+    to 1 over ``moves`` proposals. Moves keep every part contiguous and
+    non-empty. The result is the best state seen, compared first by the number
+    of parts out of bounds, then by the total violation, then by the
+    objective: never worse than ``parts``. Pure Python (the descent of
+    :func:`repair_parts` cannot climb out of a local minimum; no well-kept
+    library anneals a contiguity-constrained partition).
+
+    Parameters
+    ----------
+    graph : NodeGraph
+    parts : ndarray (N,)
+        Contiguous parts labelled 0..k-1.
+    low, high : int
+        Household bounds per part.
+    target : float
+        Target households of every part.
+    lam : float
+        Cost of one unit of edge weight cut, in squared households.
+    seed : int
+        Seed of the proposal sequence (same seed, same result).
+    moves : int, optional
+        Proposals (default :data:`ANNEAL_MOVES` per node).
+
+    Returns
+    -------
+    ndarray
+    """
+    n = graph.n
+    total_moves = ANNEAL_MOVES * n if moves is None else moves
+    if n <= 1 or total_moves <= 0 or int(parts.max()) == 0:
+        return np.asarray(parts, dtype=np.int64)
+    st = _Parts(graph, parts, None)
+    pl, load, w = st.parts, st.load, st.w
+    indptr, indices, ew = st.indptr, st.indices, st.ew
+    rows_a = np.repeat(np.arange(n), np.diff(graph.indptr))
+    rows = rows_a.tolist()
+    n_edges = len(rows)
+    if n_edges == 0:
+        return np.asarray(parts, dtype=np.int64)
+    vw = VIOLATION_WEIGHT
+
+    def rank() -> tuple[int, float]:
+        viol = [low - x if x < low else (x - high if x > high else 0.0) for x in load]
+        return sum(1 for x in viol if x > 0), sum(viol)
+
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n_edges, total_moves).tolist()
+    # Metropolis: accept a change d when d <= temp * -log(U), U uniform in (0, 1].
+    slack = (-np.log1p(-rng.random(total_moves))).tolist()
+    # Largest cut saving of moving a node: all its edges.
+    reach = (lam * np.bincount(rows_a, weights=graph.edge_weight, minlength=n)).tolist()
+    cur = 0.0
+    best_rank, best_cost, best = rank(), cur, list(pl)
+    temp = max((ANNEAL_START * target) ** 2, 2.0)
+    alpha = (1.0 / temp) ** (1.0 / total_moves)
+    connected_without, move = st.connected_without, st.move
+    for j, coin in zip(picks, slack, strict=True):
+        temp *= alpha
+        v = rows[j]
+        a = pl[v]
+        b = pl[indices[j]]
+        if a == b:
+            continue
+        wv = w[v]
+        la, lb = load[a], load[b]
+        # Objective change (cost inlined: this loop is the hot spot).
+        x = la - wv
+        o = low - x if x < low else (x - high if x > high else 0.0)
+        d = (x - target) ** 2 + vw * o * o
+        o = low - la if la < low else (la - high if la > high else 0.0)
+        d -= (la - target) ** 2 + vw * o * o
+        x = lb + wv
+        o = low - x if x < low else (x - high if x > high else 0.0)
+        d += (x - target) ** 2 + vw * o * o
+        o = low - lb if lb < low else (lb - high if lb > high else 0.0)
+        d -= (lb - target) ** 2 + vw * o * o
+        bar = temp * coin
+        if d - reach[v] > bar:
+            continue  # rejected whatever the cut saves
+        if lam:
+            own = other = 0.0
+            for jj in range(indptr[v], indptr[v + 1]):
+                p = pl[indices[jj]]
+                if p == a:
+                    own += ew[jj]
+                elif p == b:
+                    other += ew[jj]
+            d += lam * (own - other)
+        if d > bar:
+            continue
+        if not connected_without(a, v):
+            continue
+        move(v, b)
+        cur += d
+        if cur < best_cost - 1e-9:
+            r = rank()
+            if r <= best_rank:
+                best_rank, best_cost, best = r, cur, list(pl)
+    return np.asarray(best, dtype=np.int64)
+
+
 def score_parts(
     graph: NodeGraph, parts: np.ndarray, *, low: int, high: int
 ) -> tuple[int, float, float]:
@@ -625,7 +758,16 @@ def partition_component(
             lam=_lambda(total, kk, area / kk),
             fixed_count=fixed_count,
         )
-    return best
+    kk = int(best.max()) + 1
+    return anneal_parts(
+        graph,
+        best,
+        low=low,
+        high=high,
+        target=total / kk,
+        lam=_lambda(total, kk, area / kk),
+        seed=seed,
+    )
 
 
 def _hood_score(
@@ -633,8 +775,8 @@ def _hood_score(
 ) -> tuple[int, float, float]:
     load = np.bincount(parts, weights=graph.weight.astype(float))
     viol = np.maximum(0, low - load) + np.maximum(0, load - high)
-    mat = graph.matrix().tocoo()
-    cut = float(mat.data[parts[mat.row] != parts[mat.col]].sum()) / 2
+    rows = np.repeat(parts, np.diff(graph.indptr))
+    cut = float(graph.edge_weight[rows != parts[graph.indices]].sum()) / 2
     return int((viol > 0).sum()), float(viol.sum()), float(((load - target) ** 2).sum() + lam * cut)
 
 
