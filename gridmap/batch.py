@@ -1081,6 +1081,7 @@ def _run_chunk(task: _ChunkTask) -> ChunkResult:
             where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
             error = f"{type(exc).__name__}: {exc}{where}"
     seconds = time.perf_counter() - start
+    _release_memory()
     if skipped:
         return _result(task, "skipped", folder, counts=done.get("counts"), seconds=seconds)
     messages = tuple(dict.fromkeys(str(w.message) for w in caught))
@@ -1098,6 +1099,22 @@ def _run_chunk(task: _ChunkTask) -> ChunkResult:
         },
     )
     return _result(task, "done", folder, counts=counts, messages=messages, seconds=seconds)
+
+
+def _release_memory() -> None:
+    """Hand a finished chunk's memory back, so a long-lived worker stays near one chunk's size.
+
+    Measured on streets of 1,500 buildings: without this a worker's resident
+    memory rose by 1-2 MB per chunk (Python objects do not grow, per
+    tracemalloc; pyarrow's memory pool and freed-but-kept native memory do);
+    with it ~0.6 MB per chunk from a ~55 MB lower base.
+    """
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def _worker_address() -> str | None:

@@ -391,11 +391,14 @@ def run_city_batch(
         seed=seed,
         progress=progress,
     )
-    summary: dict[str, Any] = report.summary()
     if not report.ok:
-        from gridmap.errors import warn
-
-        warn(f"{len(report.failed)} chunk(s) failed; rerun the same command to retry only those")
+        failed = ", ".join(f"{c.chunk_id} ({c.error})" for c in report.failed[:5])
+        raise InputError(
+            f"{len(report.failed)} of {len(report.chunks)} chunk(s) failed: {failed}; "
+            f"the finished chunks are kept in {out}",
+            fix="fix those chunks' data and rerun the same command: finished chunks are skipped",
+        )
+    summary: dict[str, Any] = report.summary()
     return summary
 
 

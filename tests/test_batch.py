@@ -14,6 +14,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import box
 
 from gridmap import batch, settings
+from gridmap.cli import main
 from gridmap.errors import GridmapWarning, InputError
 
 pytest.importorskip("gridmap.partition")
@@ -342,3 +343,27 @@ def test_a_remote_scheduler_is_never_contacted_from_tests(tmp_path: Path) -> Non
     path = write_city(tmp_path / "city.parquet", streets=("S1",))
     with pytest.raises(pytest_socket.SocketConnectBlockedError, match="192.0.2.1"):
         batch.run_batch(path, tmp_path / "out", scheduler="tcp://192.0.2.1:8786", timeout=2)
+
+
+def test_cli_exits_2_naming_the_failed_chunk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_city(tmp_path / "city.parquet", bad="S2")
+    out = tmp_path / "out"
+    args = [
+        "batch",
+        str(source),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--min",
+        "150",
+        "--max",
+        "250",
+    ]
+    code = main(args)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "error: 1 of 3 chunk(s) failed: S2" in err
+    assert (out / "chunks" / "S1" / batch.DONE_MARKER).is_file()  # the others are kept
