@@ -104,7 +104,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "app":
         return pipeline.start_app(port=args.port)
     if args.verb == "parking":
-        result = pipeline.run_parking(args.scenario, out=args.out, seed=args.seed)
+        with progress_bar() as progress:
+            result = pipeline.run_parking(
+                args.scenario, out=args.out, seed=args.seed, progress=progress
+            )
         if args.json:
             print(json.dumps(result, ensure_ascii=False, sort_keys=True))
         return 0

@@ -291,13 +291,20 @@ def member_summary(result: Any) -> dict[str, Any]:
 
 
 def run_parking(
-    scenario: Path, *, out: Path | None = None, seed: int | None = None
+    scenario: Path,
+    *,
+    out: Path | None = None,
+    seed: int | None = None,
+    progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """``gridmap parking``: run a scenario; write DIR/parking.json and charts when ``out``."""
     from gridmap import parking
 
+    def days_done(done: int, total: int) -> None:
+        progress("停车模拟 parking days", done / max(total, 1))
+
     loaded = parking.load_scenario(scenario)
-    result: dict[str, Any] = parking.run_scenario(loaded, seed=seed)
+    result: dict[str, Any] = parking.run_scenario(loaded, seed=seed, progress=days_done)
     if out is not None:
         parking.write_outputs(result, out)
     return result

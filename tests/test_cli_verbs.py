@@ -9,10 +9,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import yaml
 
 from gridmap import synth
 from gridmap.cli import main
 from gridmap.io import read_vector
+from gridmap.parking import preset
 
 SCENARIO = """\
 method: demand
@@ -152,3 +154,21 @@ def test_batch_synthetic_city_and_rerun_skips(
 def test_batch_needs_a_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", "--out", str(tmp_path)]) == 2
     assert "--synthetic" in capsys.readouterr().err
+
+
+def test_parking_simulation_of_the_nantong_preset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = preset("nantong_yijiaqiao")
+    scenario["days"] = 20
+    path = tmp_path / "nantong.yaml"
+    path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
+    assert main(["parking", str(path), "--json", "--seed", "3", "--out", str(tmp_path / "o")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("utilization", "shared_space_hours_offered", "shared_space_hours_used", "revenue"):
+        assert set(result[key]) == {"yijiaqiao_no2"}
+    for key in ("unmet_demand", "resident_conflicts", "mean_walk_m"):
+        assert set(result[key]) == {"mean", "p5", "p50", "p95"}
+    peak = result["peak_occupancy"]["yijiaqiao_no2"]
+    assert 0 < peak["p95"] <= 470  # never above the compound's 470 spaces
+    assert (tmp_path / "o" / "parking.json").is_file()
