@@ -22,13 +22,10 @@ from gridmap.pipeline import (
     make_grids,
     make_members,
     member_summary,
+    no_progress,
 )
 
 __all__ = ["run", "grid_bounds_for"]
-
-
-def _quiet(stage: str, fraction: float) -> None:
-    """A progress callback that shows nothing."""
 
 
 def grid_bounds_for(preset: str, osm: Path | None) -> tuple[int, int]:
@@ -71,7 +68,7 @@ def run(
     seed: int = settings.DEFAULT_SEED,
     n_buildings: int | None = None,
     preset: str = "demo",
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """Run the pipeline and write every output into ``out``.
 

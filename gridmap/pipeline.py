@@ -22,6 +22,7 @@ from gridmap.errors import InputError
 
 __all__ = [
     "Progress",
+    "no_progress",
     "OSM_SUFFIXES",
     "load_layers",
     "import_file",
@@ -43,7 +44,7 @@ Progress = Callable[[str, float], None]
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".pbf", ".osm.pbf")
 
 
-def _quiet(stage: str, fraction: float) -> None:
+def no_progress(stage: str, fraction: float) -> None:
     """A progress callback that shows nothing."""
 
 
@@ -134,7 +135,7 @@ def make_grids(
     n_grids: int | None = None,
     locked: gpd.GeoDataFrame | None = None,
     seed: int = settings.DEFAULT_SEED,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
     """Partition the buildings of ``layers``; return new layers and the partition."""
     from gridmap.partition import partition_grids
@@ -166,7 +167,7 @@ def make_members(
     with_names: bool = False,
     model: str = "standard",
     seed: int = settings.DEFAULT_SEED,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
     """Assign "1+10" member areas; return new layers and the assignment."""
     from gridmap.members import assign_members
@@ -209,7 +210,7 @@ def run_grids(
     communities: Path | None = None,
     locked: Path | None = None,
     seed: int = settings.DEFAULT_SEED,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """``gridmap grids``: write DIR/grids.geojson and DIR/buildings.gpkg."""
     low, high = _grid_bounds(min_households, max_households)
@@ -251,7 +252,7 @@ def run_members(
     with_names: bool = False,
     model: str = "standard",
     seed: int = settings.DEFAULT_SEED,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """``gridmap members``: write DIR/areas.geojson, DIR/members.csv and the tree."""
     layers = load_layers(buildings)
@@ -295,7 +296,7 @@ def run_parking(
     *,
     out: Path | None = None,
     seed: int | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """``gridmap parking``: run a scenario; write DIR/parking.json and charts when ``out``."""
     from gridmap import parking
@@ -348,7 +349,7 @@ def run_demo(
     seed: int = settings.DEFAULT_SEED,
     n_buildings: int | None = None,
     preset: str = "demo",
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """``gridmap demo``: the whole pipeline; writes the files of DATA_MODEL.md."""
     from gridmap import demo
@@ -371,7 +372,7 @@ def run_city_batch(
     max_households: int | None = None,
     per_member: int = settings.DEFAULT_HOUSEHOLDS_PER_MEMBER,
     seed: int = settings.DEFAULT_SEED,
-    progress: Progress = _quiet,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     """``gridmap batch``: grids and members per street or community on Dask."""
     from gridmap import batch

@@ -5,12 +5,19 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    N_BUILDINGS,
+    ROOT,
+    no_pending_autosave,
+    open_app,
+    page_metrics,
+    submit,
+)
 from streamlit.testing.v1 import AppTest
 
 from gridmap import settings
@@ -23,34 +30,12 @@ from gridmap.ui.data import apply_households
 from gridmap.ui.i18n import translate
 from gridmap.ui.upload import UploadError, check_scenario_text, import_upload, upload_suffix
 
-ROOT = Path(__file__).resolve().parents[1]
-N_BUILDINGS = 400
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
-
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(tmp_path / "autosave.gpkg"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
+    at = open_app(monkeypatch, tmp_path / "autosave.gpkg")
     assert not at.exception
     return at
-
-
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key.startswith(f"FormSubmitter:{form}-"))
-    return button.click().run()
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_data_page_loads_in_chinese_with_no_project(app: AppTest) -> None:
@@ -61,11 +46,11 @@ def test_data_page_loads_in_chinese_with_no_project(app: AppTest) -> None:
 
 def test_demo_shows_the_pipeline_numbers(app: AppTest) -> None:
     app.number_input(key="demo_n").set_value(N_BUILDINGS)
-    _submit(app, "demo_form")
+    submit(app, "demo_form")
     assert not app.exception and not app.error
     layers = demo_layers(seed=settings.DEFAULT_SEED, n_buildings=N_BUILDINGS)
     buildings = layers["buildings"]
-    metrics = _metrics(app)
+    metrics = page_metrics(app)
     assert metrics[translate("data.buildings", "zh")] == str(len(buildings))
     assert metrics[translate("data.households", "zh")] == str(int(buildings["households"].sum()))
     assert metrics[translate("data.compounds", "zh")] == str(len(layers["compounds"]))
@@ -181,7 +166,7 @@ def test_osm_extract_from_the_server_folder(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridmapWarning)  # features the extract cannot close
         layers = load_layers(osm_file)
-    metrics = _metrics(at)
+    metrics = page_metrics(at)
     assert metrics[translate("data.buildings", "zh")] == str(len(layers["buildings"]))
     estimated = int((layers["buildings"]["households_source"] == "estimated").sum())
     assert metrics[translate("data.estimated", "zh")] == str(estimated)

@@ -6,32 +6,20 @@ import io
 import json
 import warnings
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    no_pending_autosave,
+    open_app,
+    zh,
+)
 
 from gridmap import io as gio
 from gridmap.errors import GridmapWarning
 from gridmap.pipeline import demo_layers, make_grids
 from gridmap.ui import state
 from gridmap.ui.export import export_bytes, project_bytes
-from gridmap.ui.i18n import translate
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
-
-
-def _zh(key: str, **values: object) -> str:
-    return translate(key, "zh", **values)
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +70,8 @@ def test_shapefile_csv_and_project_downloads(project: state.Project, tmp_path: P
 
 
 def test_export_page_offers_the_downloads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(tmp_path / "autosave.gpkg"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["page"] = "export"
-    at.run()
-    assert _zh("app.no_project") in [i.value for i in at.info]
+    at = open_app(monkeypatch, tmp_path / "autosave.gpkg", page="export")
+    assert zh("app.no_project") in [i.value for i in at.info]
     at.sidebar.radio(key="page").set_value("data").run()
     at.number_input(key="demo_n").set_value(200)
     next(b for b in at.button if b.key.startswith("FormSubmitter:demo_form-")).click().run()
@@ -95,11 +80,11 @@ def test_export_page_offers_the_downloads(tmp_path: Path, monkeypatch: pytest.Mo
     # No grids yet: the first layer offered is the buildings.
     assert at.selectbox(key="export_layer").value == "buildings"
     labels = [b.proto.label for b in at.get("download_button")]
-    assert _zh("export.download", name="buildings_wgs84.geojson") in labels
-    assert _zh("export.download", name="gridmap_project.gpkg") in labels
+    assert zh("export.download", name="buildings_wgs84.geojson") in labels
+    assert zh("export.download", name="gridmap_project.gpkg") in labels
     at.selectbox(key="export_crs").set_value("gcj02").run()
-    assert _zh("export.geojson_crs") in [w.value for w in at.warning]
+    assert zh("export.geojson_crs") in [w.value for w in at.warning]
     at.button(key="export_report_build").click().run()
     assert not at.exception and not at.error
     labels = [b.proto.label for b in at.get("download_button")]
-    assert _zh("export.download", name="report.html") in labels
+    assert zh("export.download", name="report.html") in labels

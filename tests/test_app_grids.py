@@ -5,11 +5,19 @@ from __future__ import annotations
 import shutil
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    N_BUILDINGS,
+    assert_ok,
+    no_pending_autosave,
+    open_app,
+    page_metrics,
+    submit,
+    zh,
+)
 from streamlit.testing.v1 import AppTest
 
 from gridmap import io as gio
@@ -19,26 +27,6 @@ from gridmap.partition import merge_grids
 from gridmap.pipeline import demo_layers, make_grids
 from gridmap.ui import state
 from gridmap.ui.i18n import translate
-
-ROOT = Path(__file__).resolve().parents[1]
-N_BUILDINGS = 400
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
-
-
-def _zh(key: str) -> str:
-    return translate(key, "zh")
-
-
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key.startswith(f"FormSubmitter:{form}-"))
-    return button.click().run()
 
 
 def _table(at: AppTest) -> Any:
@@ -50,20 +38,9 @@ def _table(at: AppTest) -> Any:
     return shown.rename(columns=names)
 
 
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _new_app(autosave: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(autosave))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    _ok(at)
+    at = open_app(monkeypatch, autosave)
+    assert_ok(at)
     return at
 
 
@@ -71,11 +48,11 @@ def _new_app(autosave: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def grids_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = _new_app(tmp_path / "autosave.gpkg", monkeypatch)
     at.number_input(key="demo_n").set_value(N_BUILDINGS)
-    _submit(at, "demo_form")
+    submit(at, "demo_form")
     at.sidebar.radio(key="page").set_value("grids").run()
-    _ok(at)
-    _submit(at, "grids_form")
-    _ok(at)
+    assert_ok(at)
+    submit(at, "grids_form")
+    assert_ok(at)
     return at
 
 
@@ -104,10 +81,10 @@ def _wait_for_autosave(path: Path, check: object, timeout: float = 20.0) -> dict
 
 def test_grids_page_shows_the_partition(grids_app: AppTest, expected_grids: object) -> None:
     grids = expected_grids.grids  # type: ignore[attr-defined]
-    metrics = _metrics(grids_app)
-    assert metrics[_zh("grids.count")] == str(len(grids))
-    assert metrics[_zh("grids.locked")] == "0"
-    assert metrics[_zh("grids.mean")] == str(round(float(grids["households"].mean()), 1))
+    metrics = page_metrics(grids_app)
+    assert metrics[zh("grids.count")] == str(len(grids))
+    assert metrics[zh("grids.locked")] == "0"
+    assert metrics[zh("grids.mean")] == str(round(float(grids["households"].mean()), 1))
     table = _table(grids_app)
     assert sorted(table["grid_id"]) == sorted(grids["grid_id"])
     assert table.set_index("grid_id")["households"].to_dict() == dict(
@@ -121,8 +98,8 @@ def test_lock_undo_redo_and_autosave(grids_app: AppTest, tmp_path: Path) -> None
     target = ids[3]
     at.selectbox(key="grids_lock_id").set_value(target).run()
     at.button(key="grids_lock_go").click().run()
-    _ok(at)
-    assert _metrics(at)[_zh("grids.locked")] == "1"
+    assert_ok(at)
+    assert page_metrics(at)[zh("grids.locked")] == "1"
     table = _table(at).set_index("grid_id")
     assert bool(table.loc[target, "locked"]) and bool(table.loc[target, "changed"])
     saved = _wait_for_autosave(
@@ -132,26 +109,26 @@ def test_lock_undo_redo_and_autosave(grids_app: AppTest, tmp_path: Path) -> None
     assert [e["action"] for e in saved["edit_log"]][-3:] == ["load_demo", "make_grids", "lock"]
 
     at.sidebar.button(key="undo").click().run()
-    _ok(at)
-    assert _metrics(at)[_zh("grids.locked")] == "0"
+    assert_ok(at)
+    assert page_metrics(at)[zh("grids.locked")] == "0"
     at.sidebar.button(key="redo").click().run()
-    assert _metrics(at)[_zh("grids.locked")] == "1"
+    assert page_metrics(at)[zh("grids.locked")] == "1"
 
 
 def test_merge_and_split_change_the_grid_count(grids_app: AppTest) -> None:
     at = grids_app
-    before = int(_metrics(at)[_zh("grids.count")])
+    before = int(page_metrics(at)[zh("grids.count")])
     a = at.selectbox(key="grids_merge_a").value
     b = at.selectbox(key="grids_merge_b").value
     at.button(key="grids_merge_go").click().run()
-    _ok(at)
-    assert int(_metrics(at)[_zh("grids.count")]) == before - 1
+    assert_ok(at)
+    assert int(page_metrics(at)[zh("grids.count")]) == before - 1
     assert translate("grids.changed", "zh", grids="").rstrip("-") in at.success[0].value
     assert a in at.success[0].value or b in at.success[0].value
     at.selectbox(key="grids_split_id").set_value(at.selectbox(key="grids_split_id").options[0])
     at.button(key="grids_split_go").click().run()
-    _ok(at)
-    assert int(_metrics(at)[_zh("grids.count")]) == before
+    assert_ok(at)
+    assert int(page_metrics(at)[zh("grids.count")]) == before
 
 
 def test_a_refused_edit_is_a_message_not_a_traceback(grids_app: AppTest) -> None:
@@ -163,7 +140,7 @@ def test_a_refused_edit_is_a_message_not_a_traceback(grids_app: AppTest) -> None
     at.selectbox(key="grids_merge_a").set_value(locked_id).run()
     at.button(key="grids_merge_go").click().run()
     assert not at.exception
-    assert at.error and at.error[0].value.startswith(_zh("error.input").split("{")[0])
+    assert at.error and at.error[0].value.startswith(zh("error.input").split("{")[0])
     assert "Traceback" not in at.error[0].value
 
 
@@ -174,7 +151,7 @@ def test_server_restart_restores_the_last_state(
     target = at.selectbox(key="grids_lock_id").options[1]
     at.selectbox(key="grids_lock_id").set_value(target).run()
     at.button(key="grids_lock_go").click().run()
-    count = _metrics(at)[_zh("grids.count")]
+    count = page_metrics(at)[zh("grids.count")]
     autosave = tmp_path / "autosave.gpkg"
     _wait_for_autosave(
         autosave,
@@ -189,12 +166,12 @@ def test_server_restart_restores_the_last_state(
     shutil.copy(autosave, restarted)
     again = _new_app(restarted, monkeypatch)
     again.sidebar.radio(key="page").set_value("grids").run()
-    _ok(again)
-    metrics = _metrics(again)
-    assert metrics[_zh("grids.count")] == count
-    assert metrics[_zh("grids.locked")] == "1"
+    assert_ok(again)
+    metrics = page_metrics(again)
+    assert metrics[zh("grids.count")] == count
+    assert metrics[zh("grids.locked")] == "1"
     # The partition is rebuilt from the saved layers: no re-partition is asked for.
-    assert _zh("grids.no_partition") not in [i.value for i in again.info]
+    assert zh("grids.no_partition") not in [i.value for i in again.info]
     table = _table(again).set_index("grid_id")
     expected = live.partition.grids.set_index("grid_id")
     assert table["households"].to_dict() == expected["households"].to_dict()
@@ -205,21 +182,21 @@ def test_server_restart_restores_the_last_state(
     b = next(g for g in again.selectbox(key="grids_merge_b").options if g != target)
     again.selectbox(key="grids_merge_b").set_value(b).run()
     again.button(key="grids_merge_go").click().run()
-    _ok(again)
+    assert_ok(again)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GridmapWarning)
         merged = merge_grids(live.partition, a, b)
-    assert _metrics(again)[_zh("grids.count")] == str(len(merged.grids))
+    assert page_metrics(again)[zh("grids.count")] == str(len(merged.grids))
     table = _table(again).set_index("grid_id")
     expected = merged.grids.set_index("grid_id")
     assert table["households"].to_dict() == expected["households"].to_dict()
     assert set(merged.changed) == {a, b}
     assert set(table.index[table["changed"].astype(bool)]) == {min(a, b)}  # the other is gone
-    assert _metrics(again)[_zh("grids.locked")] == "1"
+    assert page_metrics(again)[zh("grids.locked")] == "1"
     # Re-partitioning keeps the locked grid.
-    _submit(again, "grids_form")
-    _ok(again)
-    assert _metrics(again)[_zh("grids.locked")] == "1"
+    submit(again, "grids_form")
+    assert_ok(again)
+    assert page_metrics(again)[zh("grids.locked")] == "1"
     assert target in list(_table(again)["grid_id"])
 
 
@@ -239,7 +216,7 @@ def test_corrected_households_update_the_grid_totals(grids_app: AppTest) -> None
     layers = {**project.layers, "buildings": corrected}
     notes, partition = refresh_after_households(layers, project)
     assert partition is not None
-    assert _zh("data.grids_updated") in notes
+    assert zh("data.grids_updated") in notes
     assert any(grid in note and "counted again" in note for note in notes)
     totals = layers["grids"].set_index("grid_id")["households"]
     assert int(totals[grid]) == old_total + 11

@@ -3,57 +3,34 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    N_BUILDINGS,
+    assert_ok,
+    no_pending_autosave,
+    open_app,
+    submit,
+    zh,
+)
 from streamlit.testing.v1 import AppTest
 
 from gridmap import settings
 from gridmap.errors import GridmapWarning
 from gridmap.pipeline import demo_layers, make_grids, make_members, member_summary
-from gridmap.ui import state
-from gridmap.ui.i18n import translate
-
-ROOT = Path(__file__).resolve().parents[1]
-N_BUILDINGS = 400
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
-
-
-def _zh(key: str) -> str:
-    return translate(key, "zh")
-
-
-def _submit(at: AppTest, form: str) -> AppTest:
-    button = next(b for b in at.button if b.key.startswith(f"FormSubmitter:{form}-"))
-    return button.click().run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(tmp_path / "autosave.gpkg"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["page"] = "members"
-    at.run()
-    _ok(at)
+    at = open_app(monkeypatch, tmp_path / "autosave.gpkg", page="members")
+    assert_ok(at)
     return at
 
 
 def test_members_page_asks_for_grids_first(app: AppTest) -> None:
-    assert app.header[0].value == _zh("members.title")
-    assert _zh("app.no_project") in [i.value for i in app.info]
+    assert app.header[0].value == zh("members.title")
+    assert zh("app.no_project") in [i.value for i in app.info]
 
 
 def test_members_of_the_demo(app: AppTest) -> None:
@@ -67,22 +44,22 @@ def test_members_of_the_demo(app: AppTest) -> None:
 
     app.sidebar.radio(key="page").set_value("data").run()
     app.number_input(key="demo_n").set_value(N_BUILDINGS)
-    _submit(app, "demo_form")
+    submit(app, "demo_form")
     app.sidebar.radio(key="page").set_value("grids").run()
-    _submit(app, "grids_form")
+    submit(app, "grids_form")
     app.sidebar.radio(key="page").set_value("members").run()
-    _ok(app)
-    assert _zh("members.none_yet") in [i.value for i in app.info]
-    _submit(app, "members_form")
-    _ok(app)
+    assert_ok(app)
+    assert zh("members.none_yet") in [i.value for i in app.info]
+    submit(app, "members_form")
+    assert_ok(app)
 
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics[_zh("members.count")] == str(len(result.members))
-    assert metrics[_zh("members.areas")] == str(len(result.areas))
-    assert metrics[_zh("members.missing")] == str(summary["members missing"])
-    assert _zh("members.synthetic") in [w.value for w in app.warning]
+    assert metrics[zh("members.count")] == str(len(result.members))
+    assert metrics[zh("members.areas")] == str(len(result.areas))
+    assert metrics[zh("members.missing")] == str(summary["members missing"])
+    assert zh("members.synthetic") in [w.value for w in app.warning]
     shortfall, tree_table = app.dataframe[0].value, app.dataframe[1].value
-    assert list(shortfall[_zh("field.grid_id")]) == list(result.shortfall["grid_id"])
+    assert list(shortfall[zh("field.grid_id")]) == list(result.shortfall["grid_id"])
     assert len(tree_table) == len(result.tree_table)
     assert app.json[0].value  # the organisation tree is shown
 

@@ -2,48 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    assert_ok,
+    no_pending_autosave,
+    open_app,
+    page_metrics,
+    zh,
+)
 from streamlit.testing.v1 import AppTest
 
 from gridmap import parking, settings
 from gridmap.ui import state
-from gridmap.ui.i18n import translate
 from gridmap.ui.parking import lot_windows, parse_profile, scenario_from_form
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
-
-
-def _zh(key: str) -> str:
-    return translate(key, "zh")
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(tmp_path / "autosave.gpkg"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["page"] = "parking"
-    at.run()
-    _ok(at)
+    at = open_app(monkeypatch, tmp_path / "autosave.gpkg", page="parking")
+    assert_ok(at)
     return at
 
 
@@ -51,17 +30,17 @@ def test_preset_run_shows_the_engine_numbers(app: AppTest) -> None:
     app.radio(key="parking_source").set_value("preset").run()
     name = app.selectbox(key="parking_preset").value
     app.button(key="parking_run_go").click().run()
-    _ok(app)
+    assert_ok(app)
     state.flush_all()  # no autosave thread may touch the warning filters now
     result = parking.run_scenario(parking.preset(name), seed=settings.DEFAULT_SEED)
-    metrics = _metrics(app)
+    metrics = page_metrics(app)
     conflicts = round(float(result["resident_conflicts"]["mean"]), 2)
-    assert float(metrics[_zh("parking.conflicts")]) == conflicts
-    assert float(metrics[_zh("parking.walk")]) == round(float(result["mean_walk_m"]["mean"]), 2)
+    assert float(metrics[zh("parking.conflicts")]) == conflicts
+    assert float(metrics[zh("parking.walk")]) == round(float(result["mean_walk_m"]["mean"]), 2)
     revenue = sum(float(v["mean"]) for v in result["revenue"].values())
-    assert float(metrics[_zh("parking.revenue")]) == round(revenue, 2)
+    assert float(metrics[zh("parking.revenue")]) == round(revenue, 2)
     lots = app.dataframe[0].value
-    assert list(lots[_zh("field.lot_id")]) == list(result["lots"])
+    assert list(lots[zh("field.lot_id")]) == list(result["lots"])
     images = [e for e in app.main if type(e).__name__ == "Image"]
     assert images, "the occupancy chart of gridmap.parking.charts is shown"
 
@@ -69,7 +48,7 @@ def test_preset_run_shows_the_engine_numbers(app: AppTest) -> None:
     lot_id = app.selectbox(key="parking_sweep_lot").value
     app.text_input(key=f"parking_sweep_{lot_id}").set_value("0,5,10").run()
     app.button(key="parking_sweep_go").click().run()
-    _ok(app)
+    assert_ok(app)
     state.flush_all()  # no autosave thread may touch the warning filters now
     sweep = parking.sweep_shared_spaces(
         parking.preset(name),
@@ -78,15 +57,15 @@ def test_preset_run_shows_the_engine_numbers(app: AppTest) -> None:
         threshold_per_100_days=1.0,
         seed=settings.DEFAULT_SEED,
     )
-    best = _metrics(app)[_zh("parking.sweep_best")]
+    best = page_metrics(app)[zh("parking.sweep_best")]
     assert best == ("-" if sweep["best"] is None else str(sweep["best"]))
 
 
 def test_demand_form_runs_the_data_model_example(app: AppTest) -> None:
     app.radio(key="parking_source").set_value("form").run()
-    _ok(app)
+    assert_ok(app)
     app.button(key="parking_run_go").click().run()
-    _ok(app)
+    assert_ok(app)
     example = {
         "method": "demand",
         "slot_minutes": 60,
@@ -132,11 +111,11 @@ def test_demand_form_runs_the_data_model_example(app: AppTest) -> None:
     }
     state.flush_all()  # no autosave thread may touch the warning filters now
     result = parking.run_scenario(example)
-    metrics = _metrics(app)
-    assert metrics[_zh("parking.peak")] == str(result["peak"])
-    assert metrics[_zh("parking.peak_time")] == result["peak_time"]
-    assert metrics[_zh("parking.sum_of_peaks")] == str(result["sum_of_peaks"])
-    assert metrics[_zh("parking.savings")] == str(result["savings"])
+    metrics = page_metrics(app)
+    assert metrics[zh("parking.peak")] == str(result["peak"])
+    assert metrics[zh("parking.peak_time")] == result["peak_time"]
+    assert metrics[zh("parking.sum_of_peaks")] == str(result["sum_of_peaks"])
+    assert metrics[zh("parking.savings")] == str(result["savings"])
 
 
 def test_parking_with_the_demo_map_lots(app: AppTest) -> None:
@@ -144,11 +123,11 @@ def test_parking_with_the_demo_map_lots(app: AppTest) -> None:
     app.number_input(key="demo_n").set_value(300)
     next(b for b in app.button if b.key.startswith("FormSubmitter:demo_form-")).click().run()
     app.sidebar.radio(key="page").set_value("parking").run()
-    _ok(app)
+    assert_ok(app)
     assert app.radio(key="parking_source").value == "map"
     app.button(key="parking_run_go").click().run()
-    _ok(app)
-    assert _zh("parking.conflicts") in _metrics(app)
+    assert_ok(app)
+    assert zh("parking.conflicts") in page_metrics(app)
 
 
 def test_form_helpers() -> None:

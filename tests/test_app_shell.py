@@ -5,31 +5,26 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
+    ROOT,
+    no_pending_autosave,
+    open_app,
+)
 from streamlit.testing.v1 import AppTest
 
-from gridmap.ui import PAGES, state
+from gridmap.ui import PAGES
 from gridmap.ui.export import CRS_CHOICES, FORMATS, LAYER_ORDER
 from gridmap.ui.i18n import LANGUAGES, MESSAGES, translate
 from gridmap.ui.mapview import build_map, is_gcj02_tiles, remote_links, valid_tile_url
 from gridmap.ui.parking import SOURCES
 
-ROOT = Path(__file__).resolve().parents[1]
 UI = ROOT / "gridmap" / "ui"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_autosave() -> Iterator[None]:
-    """Autosave threads change warning filters (catch_warnings): let them finish."""
-    state.flush_all()
-    yield
-    state.flush_all()
 
 
 def _fields(text: str) -> set[str]:
@@ -64,9 +59,7 @@ def test_every_key_the_pages_use_exists() -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GRIDMAP_AUTOSAVE", str(tmp_path / "autosave.gpkg"))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
+    at = open_app(monkeypatch, tmp_path / "autosave.gpkg")
     assert not at.exception
     return at
 
