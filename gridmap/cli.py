@@ -15,6 +15,7 @@ from typing import NoReturn
 from gridmap import settings
 from gridmap.console import print_table, progress_bar, show_warnings
 from gridmap.errors import GridmapError
+from gridmap.messages import cli_language, msg
 
 __all__ = ["main", "build_parser"]
 
@@ -193,12 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with show_warnings():
             return _run(args)
     except GridmapError as exc:
-        print(f"error: {exc.user_message()}", file=sys.stderr)
+        print(f"error: {exc.user_message(cli_language())}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        name = exc.filename or exc
-        print(f"error: cannot open {name}: {exc.strerror}; fix: check the path", file=sys.stderr)
+        opened = msg("cli.cannot_open", name=exc.filename or exc, reason=exc.strerror)
+        print(f"error: {opened.line(cli_language())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted; fix: run the command again", file=sys.stderr)
+        print(f"error: {msg('cli.interrupted').line(cli_language())}", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gridmap.errors import GridmapWarning
+from gridmap.errors import GridmapWarning, localized
 
 __all__ = ["ProgressCallback", "stderr_console", "show_warnings", "progress_bar", "print_table"]
 
@@ -37,7 +37,7 @@ def show_warnings() -> Iterator[None]:
 
         def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
             if issubclass(category, GridmapWarning):
-                print(f"warning: {message}", file=sys.stderr, flush=True)
+                print(f"warning: {localized(message)}", file=sys.stderr, flush=True)
             else:
                 previous(message, category, *args, **kwargs)
 

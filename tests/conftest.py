@@ -15,6 +15,8 @@ OSM_DIR = SHARED / "osm"
 os.environ.setdefault("GDAL_HTTP_TIMEOUT", "1")
 os.environ.setdefault("NO_PROXY", "localhost,127.0.0.1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Command-line messages in English whatever the machine locale (tests assert the text).
+os.environ["GRIDMAP_LANG"] = "en"
 
 
 def osm_files() -> list[Path]:

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from gridmap.errors import GridmapError, GridmapWarning
-from gridmap.ui.i18n import md, t, tm
+from gridmap.errors import GridmapError, GridmapWarning, localized
+from gridmap.ui.i18n import current_language, md, t, tm
 from gridmap.ui.state import ENGINE_LOCK
 
 __all__ = [
@@ -47,7 +47,7 @@ def show_error(exc: GridmapError) -> None:
     if isinstance(exc, UploadError):
         st.error(tm(exc.key, **exc.values))
     else:
-        st.error(tm("error.input", message=exc.user_message()))
+        st.error(tm("error.input", message=exc.user_message(current_language())))
 
 
 def run_engine(call: Callable[[Progress], T], *, label: str) -> T | None:
@@ -83,9 +83,12 @@ def run_engine(call: Callable[[Progress], T], *, label: str) -> T | None:
     bar.empty()
     seen: set[str] = set()
     for warning in caught:
-        if issubclass(warning.category, GridmapWarning) and str(warning.message) not in seen:
-            seen.add(str(warning.message))
-            st.warning(md(str(warning.message)))
+        if not issubclass(warning.category, GridmapWarning):
+            continue
+        text = localized(warning.message, current_language())
+        if text not in seen:
+            seen.add(text)
+            st.warning(md(text))
     return result
 
 

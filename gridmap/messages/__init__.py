@@ -1,0 +1,123 @@
+"""Every user-facing error and warning text, in Chinese and English.
+
+Engines never build message text themselves: they raise or warn with
+``msg("domain.key", name=value, ...)``. The catalogue below holds the English
+and Chinese template of each key (and of its fix hint), so the command line can
+print English (or Chinese with ``GRIDMAP_LANG=zh``) and the browser app shows
+the planner's language. ``tests/test_messages.py`` checks that every raise and
+warn site in the package uses a catalogue key with exactly the template's
+placeholders, and that both languages have the same placeholders.
+
+Each domain keeps its templates in its own module (``io``, ``partition``, ...)
+so that a change to one engine's messages touches one small file.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["Text", "Msg", "msg", "CATALOGUE", "LANGUAGES", "cli_language", "placeholders"]
+
+LANGUAGES = ("zh", "en")
+# How the fix hint joins the message in each language.
+_FIX_JOIN = {"en": "; fix: ", "zh": "；解决办法："}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One catalogue entry: the message and optional fix hint in both languages."""
+
+    en: str
+    zh: str
+    fix_en: str | None = None
+    fix_zh: str | None = None
+
+    def template(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def fix_template(self, lang: str) -> str | None:
+        return self.fix_zh if lang == "zh" else self.fix_en
+
+
+def placeholders(template: str | None) -> set[str]:
+    """Names of the ``{fields}`` in a format template."""
+    if not template:
+        return set()
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            names.add(name.split(".")[0].split("[")[0])
+    return names
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A catalogue key with the values of its placeholders; renders in either language."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def entry(self) -> Text:
+        return CATALOGUE[self.key]
+
+    def text(self, lang: str = "en") -> str:
+        """The message without its fix hint, whitespace collapsed."""
+        return " ".join(self.entry.template(lang).format(**self.params).split())
+
+    def fix(self, lang: str = "en") -> str | None:
+        """The fix hint, or None when the entry has none."""
+        template = self.entry.fix_template(lang)
+        return None if template is None else " ".join(template.format(**self.params).split())
+
+    def line(self, lang: str = "en") -> str:
+        """Message and fix hint on one line, as printed after ``error:`` or ``warning:``."""
+        hint = self.fix(lang)
+        return self.text(lang) if hint is None else self.text(lang) + _FIX_JOIN[lang] + hint
+
+    def __str__(self) -> str:
+        return self.line("en")
+
+
+def msg(key: str, **params: Any) -> Msg:
+    """The message ``key`` with its values; an unknown key or a missing value is a bug."""
+    if key not in CATALOGUE:
+        raise KeyError(f"message key {key!r} is not in gridmap.messages")
+    missing = (
+        placeholders(CATALOGUE[key].en) | placeholders(CATALOGUE[key].fix_en)
+    ) - params.keys()
+    if missing:
+        raise KeyError(f"message {key!r} needs values for {sorted(missing)}")
+    return Msg(key, MappingProxyType(dict(params)))
+
+
+def cli_language() -> str:
+    """Language of command-line messages: GRIDMAP_LANG, else the locale, else English."""
+    chosen = os.environ.get("GRIDMAP_LANG", "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _merge() -> dict[str, Text]:
+    from gridmap.messages import core, io, members, parking, partition
+
+    merged: dict[str, Text] = {}
+    for module in (core, io, members, parking, partition):
+        for key, text in module.MESSAGES.items():
+            if key in merged:
+                raise RuntimeError(f"message key {key!r} is defined twice")
+            merged[key] = text
+    return merged
+
+
+CATALOGUE: Mapping[str, Text] = MappingProxyType(_merge())

@@ -1,0 +1,7 @@
+"""Message templates of gridmap's members modules (see gridmap.messages)."""
+
+from __future__ import annotations
+
+from gridmap.messages import Text
+
+MESSAGES: dict[str, Text] = {}
