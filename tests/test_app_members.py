@@ -62,6 +62,13 @@ def test_members_of_the_demo(app: AppTest) -> None:
     assert list(shortfall[zh("field.grid_id")]) == list(result.shortfall["grid_id"])
     assert len(tree_table) == len(result.tree_table)
     assert app.json[0].value  # the organisation tree is shown
+    # The map opens on the shortfall of every grid; one grid shows its areas.
+    chooser = app.selectbox(key="members_grid")
+    assert chooser.value == "*" and chooser.options[0] == zh("members.all_grids")
+    assert zh("members.overview_legend") in [c.value for c in app.caption]
+    chooser.set_value(str(result.shortfall["grid_id"].iloc[0])).run()
+    assert_ok(app)
+    assert zh("members.overview_legend") not in [c.value for c in app.caption]
 
 
 def test_an_uploaded_member_list_replaces_the_synthetic_one() -> None:

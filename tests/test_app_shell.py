@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixture)
@@ -156,3 +157,25 @@ def test_data_in_messages_cannot_become_markdown() -> None:
     assert re.sub(r"\\(.)", r"\1", escaped) == hostile
     message = tm("error.input", message=hostile)
     assert message.startswith(translate("error.input", "zh", message="")) and "![" not in message
+
+
+def test_member_overview_colours_grids_by_shortfall() -> None:
+    import streamlit_folium
+
+    from gridmap.ui.mapview import shortfall_colours
+
+    layers = _hostile_layers()
+    second = layers["grids"].assign(
+        grid_id="G2", geometry=[shapely.box(116.31, 39.9, 116.32, 39.91)]
+    )
+    layers["grids"] = pd.concat([layers["grids"], second], ignore_index=True)
+    status = pd.DataFrame(
+        {"grid_id": ["G1", "G2"], "households": [30, 500], "missing_members": [0, 12]}
+    )
+    colours = shortfall_colours(status)
+    assert colours["G1"] == "#1a9850" and colours["G2"] == "#a50026"
+    fmap = build_map(layers, colour_by="none", grid_status=status)
+    fmap.get_root().render()
+    script = streamlit_folium._get_map_string(fmap)
+    assert "gridmap-grid-status" in script and '"missing_members":"12"' in script
+    assert "#a50026" in script and "#1a9850" in script

@@ -267,6 +267,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The member list is synthetic, not real members.",
     ),
     "members.grid": ("在地图上查看网格", "Grid shown on the map"),
+    "members.all_grids": ("全部网格（党员缺口概览）", "All grids (member shortfall overview)"),
+    "members.overview_legend": (
+        "绿色：党员足够；橙色到深红：缺少党员越多颜色越深。选择一个网格可查看其责任区。",
+        "Green: enough members; orange to dark red: the more members missing, the darker."
+        " Choose a grid to see its member areas.",
+    ),
     "members.shortfall": ("各网格党员缺口", "Member shortfall by grid"),
     "members.tree": ("组织结构", "Organisation tree"),
     "members.tree_table": ("组织结构表", "Organisation table"),
@@ -416,6 +422,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "layer.landuse": ("用地", "land use"),
     "layer.lots": ("停车场", "parking lots"),
     "layer.grids": ("网格", "grids"),
+    "layer.grid_status": ("网格党员缺口", "Member shortfall by grid"),
     "layer.areas": ("党员责任区", "member areas"),
     "layer.members": ("党员", "members"),
     "layer.drawn": ("绘制", "drawn"),

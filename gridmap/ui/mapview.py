@@ -285,6 +285,7 @@ def build_map(
     draw: bool = False,
     lot_windows: Mapping[str, str] | None = None,
     focus_grid: str | None = None,
+    grid_status: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Build the app's folium map of ``layers``.
 
@@ -306,6 +307,10 @@ def build_map(
     focus_grid : str, optional
         Show member areas and homes of this grid only, and zoom to it (a
         street has thousands of areas: all at once are unreadable and slow).
+    grid_status : DataFrame, optional
+        Member shortfall per grid (``grid_id``, ``missing_members``, ...): grids
+        are coloured by it (green covered, orange to red short) with its numbers
+        in the tooltip; the overview of all grids on the Members page.
 
     Returns
     -------
@@ -357,16 +362,19 @@ def build_map(
     )
     grids = layers.get("grids")
     colours = grid_colours(grids["grid_id"]) if grids is not None and len(grids) else {}
-    _add_layer(
-        fmap,
-        grids,
-        t("layer.grids"),
-        ["grid_id", "households", "n_buildings", "locked"],
-        {"weight": 2, "fillOpacity": 0.18},
-        colour_by="grid_id",
-        colours=colours,
-        class_name="gridmap-grid",
-    )
+    if grid_status is not None and grids is not None and len(grids):
+        _add_status_grids(fmap, grids, grid_status)
+    else:
+        _add_layer(
+            fmap,
+            grids,
+            t("layer.grids"),
+            ["grid_id", "households", "n_buildings", "locked"],
+            {"weight": 2, "fillOpacity": 0.18},
+            colour_by="grid_id",
+            colours=colours,
+            class_name="gridmap-grid",
+        )
     _add_layer(
         fmap,
         layers.get("compounds"),
@@ -472,6 +480,44 @@ def build_map(
     return fmap
 
 
+STATUS_FIELDS = ("households", "members", "uncovered", "missing_members", "idle_members")
+
+
+def shortfall_colours(status: pd.DataFrame) -> dict[str, str]:
+    """Green for a grid with enough members, orange to red as its shortfall grows."""
+    missing = pd.to_numeric(status["missing_members"], errors="coerce").fillna(0)
+    worst = float(missing.max()) if len(missing) else 0.0
+    ramp = ("#fdae61", "#f46d43", "#d73027", "#a50026")
+    colours = {}
+    for grid_id, short in zip(status["grid_id"].astype(str), missing, strict=True):
+        if short <= 0:
+            colours[grid_id] = "#1a9850"
+        else:
+            step = min(int(len(ramp) * short / max(worst, 1.0)), len(ramp) - 1)
+            colours[grid_id] = ramp[step]
+    return colours
+
+
+def _add_status_grids(fmap: folium.Map, grids: gpd.GeoDataFrame, status: pd.DataFrame) -> None:
+    """Grids coloured by member shortfall, with the shortfall numbers in the tooltip."""
+    keep = ["grid_id", *[c for c in STATUS_FIELDS if c in status.columns]]
+    table = pd.DataFrame(status[keep]).assign(grid_id=lambda f: f["grid_id"].astype(str))
+    shown = grids[["grid_id", "geometry"]].assign(grid_id=lambda f: f["grid_id"].astype(str))
+    shown = shown.merge(table, on="grid_id", how="left")
+    fields = [c for c in shown.columns if c != "geometry"]
+    _add_layer(
+        fmap,
+        shown,
+        t("layer.grid_status"),
+        fields,
+        {"color": "#333333", "weight": 1.5, "fillOpacity": 0.55},
+        colour_by="grid_id",
+        colours=shortfall_colours(status),
+        class_name="gridmap-grid-status",
+        cache=False,
+    )
+
+
 def remote_links(fmap: folium.Map) -> list[str]:
     """Script and style URLs of ``fmap`` that are not served by the app (should be none)."""
     found: list[str] = []
@@ -551,6 +597,7 @@ def project_map(
     draw: bool = False,
     lot_windows: Mapping[str, str] | None = None,
     focus_grid: str | None = None,
+    grid_status: pd.DataFrame | None = None,
 ) -> folium.Map:
     """The map of a :class:`gridmap.ui.state.Project` (layer GeoJSON cached by its token).
 
@@ -559,11 +606,14 @@ def project_map(
     project : Project
         The current project.
     kind : str
-        Page the map is for (``data``, ``grids``, ``members``, ``parking``).
+        Page the map is for (``data``, ``grids``, ``members``, ``parking``), or
+        ``members_overview``: buildings uncoloured under the shortfall of every grid.
     draw : bool
         Add the polygon drawing tool.
     lot_windows : mapping of str to str, optional
         Sharing windows per lot id.
+    focus_grid, grid_status
+        As in :func:`build_map`.
     """
     from gridmap.ui.shell import tile_settings
 
@@ -573,12 +623,13 @@ def project_map(
     # the expensive part, is cached under the project's token.
     return build_map(
         project.layers,
-        colour_by="area" if kind == "members" else "grid",
+        colour_by={"members": "area", "members_overview": "none"}.get(kind, "grid"),
         tile_url=tile_url,
         tile_attr=tile_attr,
         draw=draw,
         lot_windows=lot_windows,
         focus_grid=focus_grid,
+        grid_status=grid_status,
     )
 
 

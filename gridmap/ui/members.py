@@ -136,6 +136,27 @@ def _tree(result: Any) -> None:
     show_table(pd.DataFrame(result.tree_table), key="members_tree_table")
 
 
+ALL_GRIDS = "*"
+
+
+def _member_map(project: state.Project, result: Any) -> None:
+    """The shortfall of every grid at once, or the areas and homes of one grid."""
+    grids = sorted({str(g) for g in project.layers["areas"]["grid_id"]})
+    choices = ([ALL_GRIDS] if result is not None else []) + grids
+    focus = st.selectbox(
+        t("members.grid"),
+        choices,
+        format_func=lambda g: t("members.all_grids") if g == ALL_GRIDS else g,
+        key="members_grid",
+    )
+    if focus == ALL_GRIDS:
+        st.caption(t("members.overview_legend"))
+        fmap = project_map(project, kind="members_overview", grid_status=result.shortfall)
+    else:
+        fmap = project_map(project, kind="members", focus_grid=str(focus))
+    show_map(fmap, key="members_map", height=520)
+
+
 def render() -> None:
     """Draw the Members page."""
     st.header(t("members.title"))
@@ -152,12 +173,8 @@ def render() -> None:
         st.info(t("members.none_yet"))
         return
     _metrics(project)
-    grids = sorted({str(g) for g in project.layers["areas"]["grid_id"]})
-    focus = st.selectbox(t("members.grid"), grids, key="members_grid")
-    show_map(
-        project_map(project, kind="members", focus_grid=str(focus)), key="members_map", height=520
-    )
     result = project.members
+    _member_map(project, result)
     if result is None:
         st.info(t("members.stale"))
         columns = ["area_id", "grid_id", "member_id", "households", "building_ids"]
