@@ -28,7 +28,13 @@ from gridmap.ui import state
 from gridmap.ui.common import display_frame
 from gridmap.ui.data import apply_households
 from gridmap.ui.i18n import translate
-from gridmap.ui.upload import UploadError, check_scenario_text, import_upload, upload_suffix
+from gridmap.ui.upload import (
+    UploadError,
+    check_scenario_text,
+    import_upload,
+    read_upload,
+    upload_suffix,
+)
 
 
 @pytest.fixture
@@ -92,6 +98,35 @@ def test_upload_reads_a_geojson_in_the_importer_process(tmp_path: Path) -> None:
     got = layers["buildings"]
     assert isinstance(got, gpd.GeoDataFrame) and len(got) == len(buildings)
     assert int(got["households"].sum()) == int(buildings["households"].sum())
+
+
+def test_an_uploaded_project_keeps_its_grid_bounds_and_edits(tmp_path: Path) -> None:
+    from gridmap.pipeline import make_grids
+
+    layers = demo_layers(n_buildings=120)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GridmapWarning)
+        layers, _ = make_grids(layers, min_households=200, max_households=400)
+    params = {"min_households": 200, "max_households": 400, "seed": 7}
+    project = state.Project(layers=layers, params=params)
+    project = project.replace(
+        edit_log=({"time": "2026-12-05T00:00:00Z", "action": "make_grids", "detail": {}},)
+    )
+    path = tmp_path / "我的项目.gpkg"
+    state.save_project(project, path)
+
+    upload = read_upload(path.name, path.read_bytes(), lang="zh")
+    assert [e["action"] for e in upload.edit_log] == ["params", "make_grids"]
+    opened = state.saved_project(upload.layers, upload.edit_log, origin="upload:x")
+    assert opened.params["min_households"] == 200 and opened.params["max_households"] == 400
+    assert [e["action"] for e in opened.edit_log] == ["make_grids"]
+    # The grids stay editable with the bounds they were made with.
+    assert opened.partition is not None
+    assert (opened.partition.min_households, opened.partition.max_households) == (200, 400)
+
+    # Any other file has no edit log.
+    plain = layers["buildings"].to_json(to_wgs84=True).encode("utf-8")
+    assert read_upload("b.geojson", plain).edit_log == []
 
 
 def test_upload_refusals_are_clear_messages() -> None:

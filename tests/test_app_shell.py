@@ -179,3 +179,30 @@ def test_member_overview_colours_grids_by_shortfall() -> None:
     script = streamlit_folium._get_map_string(fmap)
     assert "gridmap-grid-status" in script and '"missing_members":"12"' in script
     assert "#a50026" in script and "#1a9850" in script
+
+
+def test_every_progress_stage_an_engine_reports_has_a_chinese_label() -> None:
+    import ast
+
+    from gridmap.ui.i18n import stage_label
+
+    stages = set()
+    for path in (ROOT / "gridmap").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+                "progress",
+                "report",
+                "report_progress",
+            ):
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    stages.add(first.value)
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "") in ("_STAGE", "PROGRESS_STAGE") for t in node.targets
+            ):
+                stages.add(ast.literal_eval(node.value))
+    assert {"tiles", "members", "分块 chunks"} <= stages
+    missing = [s for s in sorted(stages) if not re.search(r"[\u4e00-\u9fff]", stage_label(s, "zh"))]
+    assert not missing, f"progress stages without a Chinese label: {missing}"
+    assert stage_label("reading a.osm: 12 features", "zh") == "读取 a.osm: 12 个要素"

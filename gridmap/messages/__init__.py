@@ -109,10 +109,10 @@ def cli_language() -> str:
 
 
 def _merge() -> dict[str, Text]:
-    from gridmap.messages import core, io, members, parking, partition
+    from gridmap.messages import core, io, members, parking, partition, ui
 
     merged: dict[str, Text] = {}
-    for module in (core, io, members, parking, partition):
+    for module in (core, io, members, parking, partition, ui):
         for key, text in module.MESSAGES.items():
             if key in merged:
                 raise RuntimeError(f"message key {key!r} is defined twice")

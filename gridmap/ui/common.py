@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from gridmap.errors import GridmapError, GridmapWarning, localized
-from gridmap.ui.i18n import current_language, md, t, tm
+from gridmap.ui.i18n import current_language, md, stage_label, t, tm
 from gridmap.ui.state import ENGINE_LOCK
 
 __all__ = [
@@ -65,11 +65,13 @@ def run_engine(call: Callable[[Progress], T], *, label: str) -> T | None:
     The call's result, or None after showing the error.
     """
     bar = st.progress(0.0, text=label)
+    lang = current_language()
 
     def progress(stage: str, fraction: float) -> None:
         with contextlib.suppress(Exception):  # progress from a worker thread has no context
             bar.progress(
-                min(max(float(fraction), 0.0), 1.0), text=t("progress.working", stage=stage)
+                min(max(float(fraction), 0.0), 1.0),
+                text=t("progress.working", stage=stage_label(stage, lang)),
             )
 
     try:

@@ -17,11 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from gridmap import settings
+from gridmap.errors import localized
+from gridmap.messages import msg
 from gridmap.ui import state
 from gridmap.ui.common import frame_without_geometry, run_engine, show_metrics, show_table
-from gridmap.ui.i18n import labeller, md, t
+from gridmap.ui.i18n import current_language, labeller, md, t
 from gridmap.ui.mapview import field_label, project_map, show_map
-from gridmap.ui.upload import ALLOWED_SUFFIXES, import_upload, upload_limit_bytes
+from gridmap.ui.upload import ALLOWED_SUFFIXES, Upload, read_upload, upload_limit_bytes
 
 __all__ = [
     "render",
@@ -104,6 +106,21 @@ def _new_data(layers: Mapping[str, gpd.GeoDataFrame], *, source: str, action: st
     state.commit(project, action=action, detail={"source": source})
 
 
+def _saved_project(upload: Upload, *, source: str) -> None:
+    """Open an uploaded gridmap project with its own parameters (grid bounds, seed) and edits."""
+    project = state.saved_project(upload.layers, upload.edit_log, origin=source)
+    params = {**project.params, "source": source}
+    state.commit(project.replace(params=params), action="load_project", detail={"source": source})
+    st.info(
+        t(
+            "data.project_params",
+            low=params.get("min_households", settings.DEFAULT_MIN_HOUSEHOLDS),
+            high=params.get("max_households", settings.DEFAULT_MAX_HOUSEHOLDS),
+            edits=len(project.edit_log),
+        )
+    )
+
+
 def osm_extracts(folder: Path = OSM_DIR) -> list[Path]:
     """OSM extracts offered from the server folder (sorted; empty when absent)."""
     if not folder.is_dir():
@@ -157,15 +174,20 @@ def _upload_form() -> None:
         assert upload is not None
         name, payload = upload.name, upload.getvalue()
 
-        def read(_progress: Any) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
-            return import_upload(name, payload, crs=crs or None, layer=layer or None)
+        lang = current_language()
+
+        def read(_progress: Any) -> Upload:
+            return read_upload(name, payload, crs=crs or None, layer=layer or None, lang=lang)
 
         result = run_engine(read, label=t("data.import"))
         if result is not None:
-            layers, notes = result
-            for note in notes:
+            layers = result.layers
+            for note in result.notes:
                 st.warning(md(note))
-            _new_data(layers, source=f"upload:{name}", action="load_upload")
+            if result.edit_log:
+                _saved_project(result, source=f"upload:{name}")
+            else:
+                _new_data(layers, source=f"upload:{name}", action="load_upload")
             st.success(
                 t(
                     "data.loaded",
@@ -231,10 +253,7 @@ def apply_households(
     for building_id, value in edits.items():
         number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
         if pd.isna(number) or number < 0 or float(number) != int(number):
-            raise InputError(
-                t("data.bad_households", building_id=building_id, value=value),
-                fix="0, 1, 2, ...",
-            )
+            raise InputError(msg("ui.bad_households", building_id=building_id, value=value))
         if str(building_id) in current and int(number) != int(current[str(building_id)]):
             clean[str(building_id)] = int(number)
     if not clean:
@@ -297,7 +316,7 @@ def refresh_after_households(
         if partition is None:
             notes.append(t("data.grids_stale"))
             if why:
-                notes.append(md(why))
+                notes.append(md(localized(why, current_language())))
         else:
             layers["buildings"] = partition.buildings
             layers["grids"] = partition.grids

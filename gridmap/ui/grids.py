@@ -20,10 +20,11 @@ import shapely
 import streamlit as st
 
 from gridmap import settings
-from gridmap.errors import InputError
+from gridmap.errors import GridmapError, InputError, localized
+from gridmap.messages import msg
 from gridmap.ui import state
 from gridmap.ui.common import frame_without_geometry, run_engine, show_metrics, show_table
-from gridmap.ui.i18n import md, t, tm
+from gridmap.ui.i18n import current_language, md, t, tm
 from gridmap.ui.mapview import (
     clicked_point,
     drawn_polygon,
@@ -187,7 +188,8 @@ def run_action(
 
     def edit(_progress: Any) -> state.Project:
         if project.partition is None:
-            raise InputError(t("grids.no_partition"), fix=rebuilt(project)[1])
+            why = rebuilt(project)[1]
+            raise InputError(msg("ui.no_partition", why=localized(why or "", current_language())))
         partition = _edited_partition(project.partition, action, detail)
         return apply_edit(project, action=action, detail=detail, partition=partition)
 
@@ -199,17 +201,17 @@ def run_action(
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _rebuilt_cached(token: str, _project: state.Project) -> tuple[Any, str | None]:
+def _rebuilt_cached(token: str, _project: state.Project) -> tuple[Any, GridmapError | str | None]:
     return state.rebuild_partition(_project.layers, _project.params)
 
 
-def rebuilt(project: state.Project) -> tuple[Any, str | None]:
+def rebuilt(project: state.Project) -> tuple[Any, GridmapError | str | None]:
     """The partition of a project's saved grids (see :func:`state.rebuild_partition`).
 
     Returns
     -------
     partition : GridPartition or None
-    reason : str or None
+    reason : GridmapError, str or None
         Why the grids cannot be edited without re-partitioning.
     """
     if project.partition is not None:
@@ -439,7 +441,7 @@ def render() -> None:
             st.info(t("grids.no_partition"))
             why = rebuilt(project)[1]
             if why:
-                st.caption(md(why))
+                st.caption(md(localized(why, current_language())))
     _params_form(project)
     if project.layer("grids") is None:
         st.info(t("grids.none_yet"))

@@ -94,6 +94,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- actions in the edit log ---------------------------------------------------
     "action.load_demo": ("加载示例数据", "load demo data"),
     "action.load_upload": ("导入文件", "import file"),
+    "action.load_project": ("打开项目文件", "open project file"),
     "action.load_osm": ("导入 OSM 数据", "import OSM extract"),
     "action.households": ("修改户数", "edit households"),
     "action.make_grids": ("划分网格", "make grids"),
@@ -155,6 +156,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data.apply": ("保存户数修改", "Save household corrections"),
     "data.applied": ("已修改 {n} 栋楼的户数。", "Households corrected for {n} buildings."),
     "data.no_change": ("没有修改。", "Nothing changed."),
+    "data.project_params": (
+        "已打开 gridmap 项目文件：网格户数范围 {low}–{high}，含 {edits} 条编辑记录。",
+        "Opened a gridmap project: grids of {low}-{high} households, {edits} edits in its log.",
+    ),
     "data.bad_households": (
         "楼栋 {building_id} 的户数 {value} 无效：请填写不小于 0 的整数。",
         "Households {value} of building {building_id} is invalid: give a whole number >= 0.",
@@ -427,6 +432,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "layer.members": ("党员", "members"),
     "layer.drawn": ("绘制", "drawn"),
 }
+
+
+# Progress stages the engines report (English, or "中文 English" where the engine
+# already shows both), as the progress bar names them in each language.
+STAGES: dict[str, tuple[str, str]] = {
+    "projecting": ("投影坐标", "projecting"),
+    "sites": ("整理楼栋", "sites"),
+    "tiles": ("生成地块", "tiles"),
+    "partitioning": ("划分网格", "partitioning"),
+    "micro-grids": ("划分微网格", "micro-grids"),
+    "grid polygons": ("生成网格边界", "grid polygons"),
+    "tables": ("汇总表格", "tables"),
+    "checking input": ("检查输入", "checking input"),
+    "done": ("完成", "done"),
+    "assembling layers": ("组装图层", "assembling layers"),
+    "placing buildings in compounds": ("把楼栋归入小区", "placing buildings in compounds"),
+    "estimating storeys and households": ("估算层数和户数", "estimating storeys and households"),
+    "estimating parking": ("估算车位", "estimating parking"),
+    "members": ("分配党员责任区", "members"),
+}
+_READING = re.compile(r"^reading (?P<rest>.+)$")
+
+
+def stage_label(stage: str, lang: str) -> str:
+    """An engine's progress stage in ``lang`` (unknown stages as they are)."""
+    if stage in STAGES:
+        return STAGES[stage][0 if lang == "zh" else 1]
+    if " " in stage and re.match(r"^[\u4e00-\u9fff]", stage):  # "中文 English" from the engine
+        zh, en = stage.split(" ", 1)
+        return zh if lang == "zh" else en
+    reading = _READING.match(stage)
+    if reading and lang == "zh":
+        return "读取 " + reading.group("rest").replace(" features", " 个要素")
+    return stage
 
 
 def current_language() -> str:

@@ -20,6 +20,7 @@ import streamlit as st
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import Msg, msg
 from gridmap.ui import state
 from gridmap.ui.common import run_engine, show_metrics, show_table
 from gridmap.ui.i18n import labeller, t
@@ -77,10 +78,7 @@ def parse_profile(text: Any) -> str | list[float]:
         try:
             numbers.append(float(part))
         except ValueError:
-            raise InputError(
-                t("parking.form.profile") + f": {part.strip()!r}",
-                fix="24 or 96 numbers separated by commas, or a profile name",
-            ) from None
+            raise InputError(msg("ui.bad_profile_number", value=repr(part.strip()))) from None
     return [int(n) if n == int(n) else n for n in numbers]
 
 
@@ -171,7 +169,19 @@ def _read_scenario(name: str, data: bytes) -> dict[str, Any]:
         try:
             return dict(parking.load_scenario(path))
         except InputError as exc:
-            raise InputError(exc.message.replace(str(path), name), fix=exc.fix) from None
+            raise InputError(_renamed(exc, str(path), name)) from None
+
+
+def _renamed(exc: InputError, private: str, shown: str) -> Msg:
+    """The engine's message with the private temporary path replaced by the upload's name."""
+    if exc.msg is None:
+        return msg(
+            "ui.scenario_refused", name=shown, reason=exc.user_message().replace(private, shown)
+        )
+    values = {
+        k: v.replace(private, shown) if isinstance(v, str) else v for k, v in exc.msg.params.items()
+    }
+    return Msg(exc.msg.key, values)
 
 
 def _form_scenario() -> dict[str, Any] | None:

@@ -11,9 +11,18 @@ import importlib
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from gridmap.errors import localized
 from gridmap.ui import PAGES, state
 from gridmap.ui.common import guarded
-from gridmap.ui.i18n import DEFAULT_LANGUAGE, LANGUAGE_KEY, LANGUAGES, labeller, t, tm
+from gridmap.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_KEY,
+    LANGUAGES,
+    current_language,
+    labeller,
+    t,
+    tm,
+)
 from gridmap.ui.mapview import is_gcj02_tiles, valid_tile_url
 
 __all__ = ["run_app", "tile_settings", "PAGE_KEY"]
@@ -102,11 +111,13 @@ def _project_status(side: DeltaGenerator) -> None:
         t("app.redo"), key="redo", on_click=_redo, disabled=not hist.future, width="stretch"
     )
     if hist.restore_error:
-        side.error(tm("app.restore_failed", error=hist.restore_error))
+        side.error(
+            tm("app.restore_failed", error=localized(hist.restore_error, current_language()))
+        )
     elif hist.restored and hist.saved_at is None and project is not None:
         side.caption(t("app.restored", path=hist.path.name))
     if hist.save_error:
-        side.error(tm("app.save_failed", error=hist.save_error))
+        side.error(tm("app.save_failed", error=localized(hist.save_error, current_language())))
     elif hist.saved_at:
         side.caption(t("app.saved", path=hist.path.name) + f" ({hist.saved_at})")
 

@@ -35,6 +35,7 @@ from typing import Any
 import geopandas as gpd
 
 from gridmap.errors import GridmapError
+from gridmap.messages import msg
 
 __all__ = [
     "AUTOSAVE_ENV",
@@ -53,6 +54,7 @@ __all__ = [
     "redo",
     "save_project",
     "restore_project",
+    "saved_project",
     "rebuild_partition",
 ]
 
@@ -129,8 +131,9 @@ class History:
     past: list[Project] = field(default_factory=list)
     future: list[Project] = field(default_factory=list)
     saved_at: str | None = None
-    save_error: str | None = None
-    restore_error: str | None = None
+    # A GridmapError (shown in the session's language) or the text of another failure.
+    save_error: GridmapError | str | None = None
+    restore_error: GridmapError | str | None = None
     restored: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
     saver: _Saver | None = None
@@ -213,7 +216,7 @@ def history() -> History:
                 found.current = restore_project(path)
                 found.restored = True
             except GridmapError as exc:
-                found.restore_error = exc.user_message()
+                found.restore_error = exc
             except Exception as exc:  # a damaged autosave must not stop the app
                 log.exception("restoring %s failed", path)
                 found.restore_error = f"{type(exc).__name__}: {exc}"
@@ -330,7 +333,7 @@ def _save_now(hist: History, project: Project) -> None:
         hist.saved_at = _now()
         hist.save_error = None
     except GridmapError as exc:
-        hist.save_error = exc.user_message()
+        hist.save_error = exc
     except Exception as exc:  # the thread must report, never die silently
         log.exception("autosave to %s failed", hist.path)
         hist.save_error = f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}"
@@ -395,12 +398,30 @@ def restore_project(path: Path) -> Project:
     log_entries = found.pop("edit_log", None)
     layers = {k: v for k, v in found.items() if isinstance(v, gpd.GeoDataFrame)}
     if "buildings" not in layers:
-        raise GridmapError(f"{path}: the project has no buildings layer")
+        raise GridmapError(msg("ui.project_without_buildings", path=path))
+    return saved_project(layers, log_entries, origin=str(path))
+
+
+def saved_project(
+    layers: Mapping[str, gpd.GeoDataFrame], log_entries: Any, *, origin: str
+) -> Project:
+    """A project from a saved project's layers and edit log (parameters and edits).
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        The saved layers, ``buildings`` included.
+    log_entries : list of dict
+        The ``edit_log`` as :func:`gridmap.io.read_project` returns it.
+    origin : str
+        Where it came from (part of the project's token).
+    """
     params, entries = _parse_log(log_entries)
-    token = _token(str(path), "restore", {"entries": len(entries), "last": entries[-1:]})
+    token = _token(origin, "restore", {"entries": len(entries), "last": entries[-1:]})
     partition, why = rebuild_partition(layers, params)
+    layers = dict(layers)
     if why:
-        log.warning("%s: grids restored without edit state: %s", path, why)
+        log.warning("%s: grids restored without edit state: %s", origin, why)
     elif partition is not None:
         layers = {**layers, "buildings": partition.buildings, "grids": partition.grids}
     return Project(layers=layers, params=params, edit_log=entries, partition=partition, token=token)
@@ -408,7 +429,7 @@ def restore_project(path: Path) -> Project:
 
 def rebuild_partition(
     layers: Mapping[str, gpd.GeoDataFrame], params: Mapping[str, Any]
-) -> tuple[Any, str | None]:
+) -> tuple[Any, GridmapError | str | None]:
     """The editable partition of saved layers, by :func:`gridmap.partition.partition_from_layers`.
 
     Parameters
@@ -424,8 +445,9 @@ def rebuild_partition(
     -------
     partition : GridPartition or None
         None when the layers hold no grids, or when they do not fit together.
-    reason : str or None
-        Why there is no partition although there are grids (a user message).
+    reason : GridmapError, str or None
+        Why there is no partition although there are grids (a user error, shown
+        with :func:`gridmap.errors.localized`, or the text of another failure).
         The partition's own warnings (totals counted again) are in its
         ``warnings``.
     """
@@ -449,7 +471,7 @@ def rebuild_partition(
                 seed=int(params.get("seed", settings.DEFAULT_SEED)),
             )
     except GridmapError as exc:
-        return None, exc.user_message()
+        return None, exc
     except Exception as exc:  # the saved map must load even when its edit state cannot
         log.exception("rebuilding the partition failed")
         return None, f"{type(exc).__name__}: {exc}"

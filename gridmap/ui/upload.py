@@ -10,7 +10,7 @@ limit on the size of files it may write, so a hostile or huge file can only
 kill the child, never the app. Every refusal becomes one clear message.
 
 Run as ``python -m gridmap.ui.upload SRC OUT [--crs CRS] [--layer LAYER]``
-(the worker side); the app calls :func:`import_upload`.
+(the worker side); the app calls :func:`read_upload`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -30,7 +31,8 @@ import geopandas as gpd
 import pandas as pd
 
 from gridmap import settings
-from gridmap.errors import GridmapWarning, InputError
+from gridmap.errors import GridmapWarning, InputError, localized
+from gridmap.messages import LANGUAGES
 
 __all__ = [
     "ALLOWED_SUFFIXES",
@@ -40,6 +42,8 @@ __all__ = [
     "upload_limit_bytes",
     "upload_suffix",
     "import_upload",
+    "read_upload",
+    "Upload",
     "import_members",
     "MEMBER_SUFFIXES",
     "worker_main",
@@ -140,6 +144,7 @@ def _run_worker(
     memory_bytes: int,
     seconds: int,
     read: Any,
+    lang: str = "en",
 ) -> tuple[Any, list[str]]:
     """Write ``data`` privately, run the importer process on it, read its output."""
     with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as tmp:
@@ -170,25 +175,46 @@ def _run_worker(
             raise UploadError(
                 f"{shown}: import timed out", key="upload.timeout", name=shown, seconds=seconds
             ) from exc
-        _raise_for(done, shown, memory_bytes, seconds)
+        _raise_for(done, shown, memory_bytes, seconds, lang)
         result = read(out)
     notes = [
-        _hide_paths(json.loads(line[len(_WARNING_MARK) :]), shown)
+        _hide_paths(_in_language(json.loads(line[len(_WARNING_MARK) :]), lang), shown)
         for line in (done.stderr or "").splitlines()
         if line.startswith(_WARNING_MARK)
     ]
     return result, notes
 
 
-def import_upload(
+def _in_language(text: Any, lang: str) -> str:
+    """One language of a relayed ``{"en": ..., "zh": ...}`` message."""
+    if isinstance(text, dict):
+        return str(text.get(lang) or text.get("en", ""))
+    return str(text)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What the importer process read from an uploaded file.
+
+    ``edit_log`` holds the entries of a saved gridmap project (its parameters,
+    such as the grid bounds, and its edits); it is empty for any other file.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    notes: list[str]
+    edit_log: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_upload(
     name: str,
     data: bytes,
     *,
     crs: str | None = None,
     layer: str | None = None,
+    lang: str = "en",
     memory_bytes: int = MEMORY_LIMIT_BYTES,
     seconds: int = TIME_LIMIT_S,
-) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+) -> Upload:
     """Read an uploaded file into layers in a resource-limited subprocess.
 
     Parameters
@@ -201,6 +227,8 @@ def import_upload(
         CRS of a file without one (4326, 4490, gcj02, bd09).
     layer : str, optional
         Layer of a multi-layer file.
+    lang : {"en", "zh"}
+        Language of the notes and of the reason when the importer refuses the file.
     memory_bytes : int
         Address-space limit of the importer process.
     seconds : int
@@ -208,10 +236,9 @@ def import_upload(
 
     Returns
     -------
-    layers : dict of str to GeoDataFrame
-        At least ``buildings``.
-    notes : list of str
-        The importer's warnings (suspicious but usable input).
+    Upload
+        The layers (at least ``buildings``), the importer's warnings and, for a
+        saved project, its edit log.
 
     Raises
     ------
@@ -232,9 +259,27 @@ def import_upload(
         memory_bytes=memory_bytes,
         seconds=seconds,
         read=gio.read_project,
+        lang=lang,
     )
-    layers.pop("edit_log", None)
-    return {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}, notes
+    edit_log = layers.pop("edit_log", None) or []
+    frames = {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
+    return Upload(frames, notes, list(edit_log))
+
+
+def import_upload(
+    name: str,
+    data: bytes,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    memory_bytes: int = MEMORY_LIMIT_BYTES,
+    seconds: int = TIME_LIMIT_S,
+) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+    """The layers and English notes of :func:`read_upload` (without an edit log)."""
+    upload = read_upload(
+        name, data, crs=crs, layer=layer, memory_bytes=memory_bytes, seconds=seconds
+    )
+    return upload.layers, upload.notes
 
 
 def import_members(
@@ -280,7 +325,11 @@ def import_members(
 
 
 def _raise_for(
-    done: subprocess.CompletedProcess[str], shown: str, memory_bytes: int, seconds: int
+    done: subprocess.CompletedProcess[str],
+    shown: str,
+    memory_bytes: int,
+    seconds: int,
+    lang: str = "en",
 ) -> None:
     if done.returncode == 0:
         return
@@ -295,7 +344,7 @@ def _raise_for(
                 name=shown,
                 limit_mb=memory_bytes // 1024**2,
             )
-        message = str(report.get("message", ""))
+        message = _in_language(report.get("message", ""), lang)
         raise UploadError(
             f"{shown}: {message}", key="upload.refused", message=_hide_paths(message, shown)
         )
@@ -368,13 +417,20 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
                 from gridmap.pipeline import load_layers
 
                 layers = load_layers(args.src, crs=args.crs, layer=args.layer)
-                gio.write_project(args.out, layers)
+                # A saved project keeps its parameters (grid bounds, seed) and edits.
+                edit_log = None
+                if gio.is_project(args.src):
+                    edit_log = gio.read_project(args.src).get("edit_log") or None
+                gio.write_project(args.out, layers, edit_log=edit_log)
         for warning in caught:
             if issubclass(warning.category, GridmapWarning):
-                line = json.dumps(str(warning.message), ensure_ascii=False)
-                print(_WARNING_MARK + line, file=sys.stderr)
+                lines = {lang: localized(warning.message, lang) for lang in LANGUAGES}
+                print(_WARNING_MARK + json.dumps(lines, ensure_ascii=False), file=sys.stderr)
     except InputError as exc:
-        report = {"kind": "input", "message": exc.user_message()}
+        report = {
+            "kind": "input",
+            "message": {lang: exc.user_message(lang) for lang in LANGUAGES},
+        }
         print(_ERROR_MARK + json.dumps(report, ensure_ascii=False), file=sys.stderr)
         return 2
     except MemoryError:
