@@ -93,7 +93,8 @@ def msg(key: str, **params: Any) -> Msg:
     ) - params.keys()
     if missing:
         raise KeyError(f"message {key!r} needs values for {sorted(missing)}")
-    return Msg(key, MappingProxyType(dict(params)))
+    # A plain dict: errors and warnings must pickle (Dask workers send them back).
+    return Msg(key, dict(params))
 
 
 def cli_language() -> str:

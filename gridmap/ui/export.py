@@ -15,10 +15,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from gridmap.errors import GridmapWarning
+from gridmap.errors import GridmapWarning, localized
+from gridmap.messages import LANGUAGES
 from gridmap.ui import state
 from gridmap.ui.common import run_engine
-from gridmap.ui.i18n import labeller, md, t
+from gridmap.ui.i18n import current_language, labeller, md, t
 
 __all__ = ["render", "FORMATS", "CRS_CHOICES", "LAYER_ORDER", "export_bytes", "project_bytes"]
 
@@ -45,7 +46,7 @@ _MIME = {
 
 def export_bytes(
     project: state.Project, *, layer: str, fmt: str, crs: str
-) -> tuple[str, bytes, list[str]]:
+) -> tuple[str, bytes, list[dict[str, str]]]:
     """The file ``gridmap export`` would write for one layer, as bytes.
 
     Returns
@@ -53,8 +54,9 @@ def export_bytes(
     name : str
         Suggested file name.
     data : bytes
-    notes : list of str
-        The writer's warnings (e.g. GeoJSON no longer RFC 7946).
+    notes : list of dict
+        The writer's warnings (e.g. GeoJSON no longer RFC 7946), each as
+        ``{"zh": ..., "en": ...}``.
     """
     return _export_cached(project.token, layer, fmt, crs, project)
 
@@ -62,7 +64,7 @@ def export_bytes(
 @st.cache_data(show_spinner=False, max_entries=16)
 def _export_cached(
     token: str, layer: str, fmt: str, crs: str, _project: state.Project
-) -> tuple[str, bytes, list[str]]:
+) -> tuple[str, bytes, list[dict[str, str]]]:
     from gridmap import io as gio
 
     frame = _project.layers[layer]
@@ -75,7 +77,9 @@ def _export_cached(
             warnings.simplefilter("ignore", GridmapWarning)
             notes = gio.export_layer(frame, path, fmt=fmt, crs=crs)
         data = path.read_bytes()
-    return name, data, [n.replace(str(Path(tmp)) + "/", "") for n in notes]
+    private = str(Path(tmp)) + "/"
+    texts = [{lang: localized(n, lang).replace(private, "") for lang in LANGUAGES} for n in notes]
+    return name, data, texts
 
 
 def project_bytes(project: state.Project) -> bytes:
@@ -160,7 +164,7 @@ def render() -> None:
     if result is not None:
         name, data, notes = result
         for note in notes:
-            st.warning(md(note))
+            st.warning(md(note[current_language()]))
         st.download_button(
             t("export.download", name=name),
             data=data,
