@@ -312,6 +312,20 @@ def test_duplicate_member_ids(district) -> None:
         assign_members(district, members=members)
 
 
+def test_member_errors_read_in_chinese(district) -> None:
+    ids = [f"m{i}" for i in range(8)]
+    members = pd.DataFrame({"member_id": ids * 2, "building_id": ["B0000"] * 16})
+    with pytest.raises(InputError) as err:
+        assign_members(district, members=members)
+    assert err.value.message == "members table: duplicate member_id m0, m1, m2, m3, m4, … (+3)"
+    zh = err.value.user_message("zh")
+    assert zh.startswith("党员表：member_id 重复：m0, m1, m2, m3, m4, … (+3)；解决办法：")
+    with pytest.raises(InputError) as err:
+        assign_members(district, members=members_at(district, 14.6), model="soviet")
+    assert "组织架构模式 'soviet'" in err.value.user_message("zh")
+    assert "standard, nantong" in err.value.user_message("zh")
+
+
 @pytest.mark.parametrize("capacity", [0, -3, 2.5, "many"])
 def test_bad_capacity(district, capacity) -> None:
     members = pd.DataFrame(
@@ -338,8 +352,11 @@ def test_member_outside_every_grid_warns(district) -> None:
     far = shapely.Point(X0 + 5000, Y0 + 5000)
     near = district.to_crs(UTM50).set_index("building_id").geometry["B0101"].representative_point()
     members = gpd.GeoDataFrame({"member_id": ["far", "near"]}, geometry=[far, near], crs=UTM50)
-    with pytest.warns(GridmapWarning, match="outside every grid.*member_id far"):
+    with pytest.warns(GridmapWarning, match="outside every grid.*member_id far") as record:
         result = assign_members(district, members=members)
+    (warning,) = [w.message for w in record if isinstance(w.message, GridmapWarning)]
+    assert isinstance(warning, GridmapWarning)
+    assert "住在所有网格之外" in warning.line("zh") and "member_id far" in warning.line("zh")
     out = result.members.set_index("member_id")
     assert pd.isna(out.at["far", "grid_id"]) and out.at["far", "households"] == 0
     assert out.at["near", "building_id"] == "B0101"

@@ -148,6 +148,12 @@ def test_gate_log_input_errors(tmp_path: Path):
     with pytest.raises(InputError, match="unsupported file type"):
         (tmp_path / "log.json").write_text("{}", encoding="utf-8")
         fit_gate_log(tmp_path / "log.json")
+    with pytest.raises(InputError) as info:
+        fit_gate_log(
+            pd.DataFrame({"car_id": ["x"], "entry_time": ["yesterday"], "exit_time": [""]})
+        )
+    zh = info.value.user_message("zh")
+    assert "第 1 行：entry_time 'yesterday' 不是日期时间" in zh and "解决办法" in zh
 
 
 def test_no_class_information_warns():

@@ -258,6 +258,11 @@ def test_bare_profile_name_lists_the_choices():
         load_profile("nowhere/residential/weekday")
     with pytest.raises(InputError, match="has only periods"):
         load_profile("ite_journal_2018/office/weekday")
+    with pytest.raises(InputError) as info:
+        load_profile("residential")
+    zh = info.value.user_message("zh")
+    assert "未知的时变曲线 'residential'" in zh and "source/land_use/day_type" in zh
+    assert "cleveland_heights/residential/weekday" in zh
 
 
 def test_mixed_day_types_warn():

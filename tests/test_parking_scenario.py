@@ -188,6 +188,44 @@ def test_typo_in_a_key_warns():
         validate_scenario(sc)
 
 
+def test_scenario_errors_read_in_chinese_with_yaml_keys_kept():
+    with pytest.raises(InputError) as info:
+        validate_scenario(_sim(lots__0__reserved=60))
+    zh = info.value.user_message("zh")
+    assert zh.startswith("scenario: lots[0] (home).reserved：")
+    assert "保留车位 60 个，超过总车位 50 个" in zh
+    assert "解决办法：" in zh and "capacity" in zh
+    assert "above" not in zh
+    with pytest.raises(InputError) as info:
+        validate_scenario(_sim(users__0__leave={"mean": 465, "sd_minutes": 30}))
+    zh = info.value.user_message("zh")
+    assert "users[0] (res).leave.mean：465 不是 'HH:MM' 格式的时间" in zh
+    assert "加上引号" in zh
+    with pytest.raises(InputError) as info:
+        validate_scenario(_sim(users__0__home_lot="nowhere"))
+    assert "未知的停车场编号 'nowhere'" in info.value.user_message("zh")
+    assert "home, office" in info.value.user_message("zh")
+
+
+def test_typo_warning_reads_in_chinese():
+    sc = _sim()
+    sc["lots"][0]["grace_minute"] = 5
+    with pytest.warns(GridmapWarning) as record:
+        validate_scenario(sc)
+    (warning,) = [w.message for w in record if isinstance(w.message, GridmapWarning)]
+    assert isinstance(warning, GridmapWarning)
+    zh = warning.line("zh")
+    assert "grace_minute 不是情景中的有效键" in zh and "'grace_minutes'" in zh
+
+
+def test_profile_length_hint_names_both_lengths_in_either_language():
+    sc = _sim(users__1__arrive={"histogram": [1] * 23})
+    with pytest.raises(InputError) as info:
+        validate_scenario(sc)
+    assert info.value.fix == "give 24 or 96 values (percent of peak per slot)"
+    assert "给出 24 或 96 个数值" in info.value.user_message("zh")
+
+
 def test_whole_day_window_is_valid():
     out = validate_scenario(_sim(lots__1__window="00:00-24:00"))
     assert out["lots"][1]["window"] == "00:00-24:00"

@@ -70,6 +70,11 @@ def test_sweep_bad_input():
         sweep_shared_spaces(sc, lot_id="nope", values=[1], seed=1)
     with pytest.raises(InputError, match="500 shared spaces .* outside 0-470"):
         sweep_shared_spaces(sc, lot_id="yijiaqiao_no2", values=[500], seed=1)
+    with pytest.raises(InputError) as info:
+        sweep_shared_spaces(sc, lot_id="yijiaqiao_no2", values=[500], seed=1)
+    zh = info.value.user_message("zh")
+    assert "'yijiaqiao_no2' 的共享车位数 500 不在 0-470 之间" in zh
+    assert "capacity - reserved" in zh
 
 
 def test_shijiazhuang_preset_runs():

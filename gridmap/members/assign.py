@@ -50,6 +50,7 @@ from gridmap.members.distance import StreetGraph, street_graph, walk_distances
 from gridmap.members.shortfall import grid_neighbours, summarize_shortfall
 from gridmap.members.synthetic import synthesize_members
 from gridmap.members.tree import MODELS, assign_roles, build_tree, tabulate_tree
+from gridmap.messages import msg
 from gridmap.schema import MEMBER_ROLES, require_columns, require_crs
 
 __all__ = [
@@ -141,8 +142,9 @@ class MemberAssignment:
 
 
 def _shown(values: Any, limit: int = 5) -> str:
+    """The first ``limit`` values and a count of the rest, readable in either language."""
     values = [str(v) for v in values]
-    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    more = f", … (+{len(values) - limit})" if len(values) > limit else ""
     return ", ".join(values[:limit]) + more
 
 
@@ -157,42 +159,28 @@ def _str_or_none(values: pd.Series) -> np.ndarray:
 def _prepare_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Validated copy of the buildings in the metric CRS, sorted by building_id."""
     if not isinstance(buildings, gpd.GeoDataFrame):
-        raise InputError(
-            "buildings must be a GeoDataFrame of footprints", fix="read them with gridmap.io"
-        )
+        raise InputError(msg("members.buildings_not_geodataframe"))
     require_columns(buildings, "buildings", ("building_id", "households", "grid_id"))
     require_crs(buildings, "buildings")
     ids = buildings["building_id"]
     if ids.isna().any():
         rows = list(np.flatnonzero(ids.isna().to_numpy()))
-        raise InputError(
-            f"buildings table: building_id is empty in row(s) {_shown(rows)}",
-            fix="give every building a building_id",
-        )
+        raise InputError(msg("members.building_id_empty", rows=_shown(rows)))
     ids = ids.astype(str)
     dup = ids[ids.duplicated()].unique()
     if len(dup):
-        raise InputError(
-            f"buildings table: duplicate building_id {_shown(dup)}", fix="make building_id unique"
-        )
+        raise InputError(msg("members.building_id_duplicate", ids=_shown(dup)))
     hh = pd.to_numeric(buildings["households"], errors="coerce")
     bad = hh.isna() | (hh < 0) | (hh.fillna(0) % 1 != 0)
     if bad.any():
-        raise InputError(
-            f"buildings table: households is missing, negative or not whole for building_id "
-            f"{_shown(ids[bad])}",
-            fix="give households as a whole number >= 0",
-        )
+        raise InputError(msg("members.households_invalid", ids=_shown(ids[bad])))
     geom_ok = (
         buildings.geometry.geom_type.isin(("Polygon", "MultiPolygon")).to_numpy()
         & ~buildings.geometry.is_empty.to_numpy()
     )
-    if (~geom_ok & (hh > 0).to_numpy()).any():
-        raise InputError(
-            f"buildings table: building_id {_shown(ids[~geom_ok & (hh > 0).to_numpy()])} has "
-            "households but no polygon footprint",
-            fix="drop or repair those features",
-        )
+    no_footprint = ~geom_ok & (hh > 0).to_numpy()
+    if no_footprint.any():
+        raise InputError(msg("members.households_without_footprint", ids=_shown(ids[no_footprint])))
     crs = metric_crs(buildings)
     keep = [
         c for c in ("units", "levels", "compound_id", "community_id", "street_id") if c in buildings
@@ -212,14 +200,15 @@ def _prepare_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             b[c] = _str_or_none(b[c])
     b = b.sort_values("building_id", kind="stable").reset_index(drop=True)
     if b["grid_id"].isna().all() and (b["households"] > 0).any():
-        raise InputError(
-            "buildings have no grid_id", fix="partition them into grids first (gridmap grids)"
-        )
+        raise InputError(msg("members.no_grid_id"))
     loose = b["grid_id"].isna() & (b["households"] > 0)
     if loose.any():
         warn(
-            f"{int(loose.sum())} building(s) with households have no grid_id and get no member: "
-            f"building_id {_shown(b.loc[loose, 'building_id'])}"
+            msg(
+                "members.buildings_without_grid",
+                count=int(loose.sum()),
+                ids=_shown(b.loc[loose, "building_id"]),
+            )
         )
     centre = b.geometry.representative_point()
     b["x"] = centre.x.to_numpy()
@@ -244,10 +233,7 @@ def _parse_bool(values: pd.Series, column: str, ids: pd.Series, default: bool) -
         elif text:
             bad.append(ids.iloc[i])
     if bad:
-        raise InputError(
-            f"members table: {column} is not true/false for member_id {_shown(bad)}",
-            fix=f"write {column} as true or false",
-        )
+        raise InputError(msg("members.flag_not_bool", column=column, ids=_shown(bad)))
     return out
 
 
@@ -257,10 +243,7 @@ def _member_points(members: pd.DataFrame, crs: Any) -> tuple[np.ndarray, np.ndar
     geom = None
     if isinstance(members, gpd.GeoDataFrame) and members._geometry_column_name in members:
         if members.crs is None and members.geometry.notna().any():
-            raise CRSError(
-                "members table has no coordinate reference system",
-                fix="set one (for files: --crs 4326, 4490 or gcj02)",
-            )
+            raise CRSError(msg("members.members_no_crs"))
         geom = members.geometry
     else:
         pairs = [("lon", "lat"), ("longitude", "latitude")]
@@ -277,9 +260,11 @@ def _member_points(members: pd.DataFrame, crs: Any) -> tuple[np.ndarray, np.ndar
     not_point = present & (geom.geom_type != "Point")
     if not_point.any():
         raise InputError(
-            f"members table: member_id {_shown(members.loc[not_point, 'member_id'])} has a "
-            f"{geom[not_point].geom_type.iloc[0]} location, not a point",
-            fix="give each member's home as a point or a building_id",
+            msg(
+                "members.location_not_point",
+                ids=_shown(members.loc[not_point, "member_id"]),
+                geom_type=geom[not_point].geom_type.iloc[0],
+            )
         )
     xy = np.full((n, 2), np.nan)
     if present.any():
@@ -298,29 +283,21 @@ def _prepare_members(
 ) -> pd.DataFrame:
     """Members with home point, building and grid (metric), sorted by member_id."""
     if not isinstance(members, pd.DataFrame):
-        raise InputError("members must be a table (DataFrame)", fix="read it with gridmap.io")
+        raise InputError(msg("members.members_not_table"))
     require_columns(members, "members", ("member_id",))
     ids = members["member_id"]
     if ids.isna().any():
         rows = list(np.flatnonzero(ids.isna().to_numpy()))
-        raise InputError(
-            f"members table: member_id is empty in row(s) {_shown(rows)}",
-            fix="give every member a member_id",
-        )
+        raise InputError(msg("members.member_id_empty", rows=_shown(rows)))
     ids = ids.astype(str).reset_index(drop=True)
     dup = ids[ids.duplicated()].unique()
     if len(dup):
-        raise InputError(
-            f"members table: duplicate member_id {_shown(dup)}", fix="make member_id unique"
-        )
+        raise InputError(msg("members.member_id_duplicate", ids=_shown(dup)))
     members = members.reset_index(drop=True)
     points = _member_points(members, b.crs)
     has_bid_column = "building_id" in members
     if points is None and not has_bid_column:
-        raise InputError(
-            "members table has no location: no building_id column and no point geometry",
-            fix="add each member's home building_id, or home points (geometry or lon/lat)",
-        )
+        raise InputError(msg("members.no_location_column"))
     n = len(members)
     bid = _str_or_none(members["building_id"]) if has_bid_column else np.full(n, None, dtype=object)
     xy, has_point = points if points is not None else (np.full((n, 2), np.nan), np.zeros(n, bool))
@@ -329,18 +306,10 @@ def _prepare_members(
     unknown = (pos < 0) & pd.notna(bid)
     if unknown.any():
         pairs = [f"{m} ({k})" for m, k in zip(ids[unknown], bid[unknown], strict=True)]
-        raise InputError(
-            f"members table: home building_id not in the buildings table for member_id "
-            f"{_shown(pairs)}",
-            fix="use building ids of the buildings layer, or give home points instead",
-        )
+        raise InputError(msg("members.unknown_home_building", pairs=_shown(pairs)))
     nowhere = pd.isna(bid) & ~has_point
     if nowhere.any():
-        raise InputError(
-            f"members table: member_id {_shown(ids[nowhere])} has no location "
-            "(neither building_id nor point)",
-            fix="give each member a home building_id or a home point",
-        )
+        raise InputError(msg("members.member_without_location", ids=_shown(ids[nowhere])))
     from_building = (pos >= 0) & ~has_point
     xy[from_building, 0] = b["x"].to_numpy()[pos[from_building]]
     xy[from_building, 1] = b["y"].to_numpy()[pos[from_building]]
@@ -376,11 +345,7 @@ def _prepare_members(
         bad = (raw.notna() & cap.isna()) | (cap <= 0) | (cap.fillna(1) % 1 != 0)
         if bad.any():
             shown = [f"{m} ({c})" for m, c in zip(ids[bad], raw[bad], strict=True)]
-            raise InputError(
-                f"members table: capacity is 0, negative or not a whole number for member_id "
-                f"{_shown(shown)}",
-                fix="give capacity as households >= 1, or set available to false",
-            )
+            raise InputError(msg("members.capacity_invalid", pairs=_shown(shown)))
         capacity = cap.fillna(per_member).astype("int64").to_numpy()
     available = (
         _parse_bool(members["available"], "available", ids, True)
@@ -393,20 +358,19 @@ def _prepare_members(
         else np.zeros(n, dtype=bool)
     )
     if synthetic.any() and not synthetic.all():
-        raise InputError(
-            f"members table mixes synthetic and real members (synthetic: member_id "
-            f"{_shown(ids[synthetic])})",
-            fix="use either a real member list or the synthetic set, never both",
-        )
+        raise InputError(msg("members.mixed_synthetic", ids=_shown(ids[synthetic])))
     role = np.full(n, None, dtype=object)
     if "role" in members:
         role = _str_or_none(members["role"])
         bad_role = pd.notna(role) & ~pd.Series(role).isin(MEMBER_ROLES).to_numpy()
         if bad_role.any():
             raise InputError(
-                f"members table: role {role[bad_role][0]!r} of member_id "
-                f"{ids[bad_role].iloc[0]} is not one of {', '.join(MEMBER_ROLES)}",
-                fix=f"use one of {', '.join(MEMBER_ROLES)} or leave role empty",
+                msg(
+                    "members.role_unknown",
+                    role=role[bad_role][0],
+                    member_id=ids[bad_role].iloc[0],
+                    roles=", ".join(MEMBER_ROLES),
+                )
             )
     out = pd.DataFrame(
         {
@@ -428,8 +392,11 @@ def _prepare_members(
     outside = out["grid_id"].isna()
     if outside.any():
         warn(
-            f"{int(outside.sum())} member(s) live outside every grid and get no households: "
-            f"member_id {_shown(out.loc[outside, 'member_id'])}"
+            msg(
+                "members.members_outside_grids",
+                count=int(outside.sum()),
+                ids=_shown(out.loc[outside, "member_id"]),
+            )
         )
     return out.sort_values("member_id", kind="stable").reset_index(drop=True)
 
@@ -507,7 +474,7 @@ def _solve_component(
         solver.set_nodes_supplies(np.arange(nb + nh + 1, dtype=np.int32), supplies.astype(np.int64))
         status = solver.solve()
         if status != solver.OPTIMAL:
-            raise GridmapError(f"min-cost flow solver failed with status {status}")
+            raise GridmapError(msg("members.solver_failed", status=status))
         flows = solver.flows(np.arange(len(tails), dtype=np.int32))
         n_arcs = len(blk)
         uncovered = flows[n_arcs + nh :]
@@ -903,13 +870,10 @@ def assign_members(
         or not isinstance(per_member, int | np.integer)
         or per_member < 1
     ):
-        raise InputError(f"per_member {per_member!r} must be a whole number >= 1", fix="e.g. 10")
+        raise InputError(msg("members.per_member_invalid", per_member=per_member))
     per_member = int(per_member)
     if model not in MODELS:
-        raise InputError(
-            f"organisation model {model!r} is not one of {', '.join(MODELS)}",
-            fix="use 'standard' or 'nantong'",
-        )
+        raise InputError(msg("members.model_unknown", model=model, models=", ".join(MODELS)))
     b = _prepare_buildings(buildings)
     crs = b.crs
     b_units, b_levels = unit_structure(b)

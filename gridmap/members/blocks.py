@@ -38,6 +38,7 @@ import shapely
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = [
     "BLOCK_COLUMNS",
@@ -313,7 +314,7 @@ def split_households(
         slice's centroid, the point distances are measured to.
     """
     if per_member < 1:
-        raise InputError(f"per_member {per_member} must be at least 1", fix="e.g. per_member=10")
+        raise InputError(msg("members.per_member_below_one", per_member=per_member))
     households = pd.to_numeric(buildings["households"], errors="coerce").fillna(0).astype(int)
     units, levels = unit_structure(buildings)
     grid = (

@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = ["SEGMENT_M", "StreetGraph", "street_graph", "walk_distances"]
 
@@ -79,7 +80,7 @@ def street_graph(roads: gpd.GeoDataFrame, *, crs: object) -> StreetGraph | None:
         None when the layer holds no line.
     """
     if roads.crs is None:
-        raise InputError("roads table has no coordinate reference system", fix="set one")
+        raise InputError(msg("members.roads_no_crs"))
     lines = roads.to_crs(crs).geometry
     lines = lines[lines.geom_type.isin(("LineString", "MultiLineString")) & ~lines.is_empty]
     if lines.empty:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = ["SYNTHETIC_PREFIX", "synthesize_members"]
 
@@ -52,9 +53,7 @@ def synthesize_members(
     """
     for column in ("building_id", "households"):
         if column not in buildings:
-            raise InputError(
-                f"buildings table lacks column {column}", fix=f"add {column} (see DATA_MODEL.md)"
-            )
+            raise InputError(msg("members.buildings_lack_column", column=column))
     households = pd.to_numeric(buildings["households"], errors="coerce").fillna(0)
     eligible = households > 0
     if "grid_id" in buildings and buildings["grid_id"].notna().any():
@@ -64,18 +63,12 @@ def synthesize_members(
     total = float(pool["_hh"].sum())
     if n_members is None:
         if per_100_households < 0:
-            raise InputError(
-                f"synthetic member density {per_100_households} is negative",
-                fix="give members per 100 households >= 0",
-            )
+            raise InputError(msg("members.synthetic_density_negative", density=per_100_households))
         n_members = int(round(total * per_100_households / 100))
     if n_members < 0:
-        raise InputError(f"n_members {n_members} is negative", fix="give n_members >= 0")
+        raise InputError(msg("members.n_members_negative", n_members=n_members))
     if n_members and total <= 0:
-        raise InputError(
-            "no building with households to place synthetic members in",
-            fix="estimate households first (gridmap import)",
-        )
+        raise InputError(msg("members.no_households_for_synthetic"))
     rng = np.random.default_rng(seed)
     counts = (
         rng.multinomial(n_members, pool["_hh"].to_numpy() / total)

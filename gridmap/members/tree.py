@@ -28,6 +28,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = ["MODELS", "LEVELS", "build_tree", "tabulate_tree", "assign_roles"]
 
@@ -56,10 +57,7 @@ NO_COMPOUND = "(none)"
 
 def _check_model(model: str) -> None:
     if model not in MODELS:
-        raise InputError(
-            f"organisation model {model!r} is not one of {', '.join(MODELS)}",
-            fix="use model='standard' or model='nantong'",
-        )
+        raise InputError(msg("members.tree_model_unknown", model=model, models=", ".join(MODELS)))
 
 
 def _group_areas(

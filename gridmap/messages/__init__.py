@@ -84,7 +84,7 @@ class Msg:
         return self.line("en")
 
 
-def msg(key: str, **params: Any) -> Msg:
+def msg(key: str, /, **params: Any) -> Msg:
     """The message ``key`` with its values; an unknown key or a missing value is a bug."""
     if key not in CATALOGUE:
         raise KeyError(f"message key {key!r} is not in gridmap.messages")

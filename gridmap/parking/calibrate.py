@@ -31,6 +31,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError, warn
+from gridmap.messages import msg
 from gridmap.parking.scenario import format_clock, validate_scenario
 from gridmap.parking.simulate import RESIDENT, VISITOR, WORKER, _present, compile_model
 
@@ -55,9 +56,11 @@ def _read(source: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, 
         return source.copy(), "gate log"
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"gate log {path} does not exist", fix="check the path")
+        raise InputError(msg("parking.gate_log_missing", path=path))
     if path.stat().st_size > settings.MAX_FILE_BYTES:
-        raise InputError(f"gate log {path} is larger than {settings.MAX_FILE_BYTES} bytes")
+        raise InputError(
+            msg("parking.gate_log_too_large", path=path, limit=settings.MAX_FILE_BYTES)
+        )
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
@@ -65,11 +68,9 @@ def _read(source: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, 
         elif suffix in (".csv", ".txt"):
             frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
         else:
-            raise InputError(
-                f"gate log {path}: unsupported file type {suffix!r}", fix="give CSV or .xlsx"
-            )
+            raise InputError(msg("parking.gate_log_file_type", path=path, suffix=suffix))
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"gate log {path}: cannot read it ({exc})") from None
+        raise InputError(msg("parking.gate_log_unreadable", path=path, reason=exc)) from None
     return frame, str(path)
 
 
@@ -84,14 +85,19 @@ def _columns(frame: pd.DataFrame, origin: str, columns: Mapping[str, str] | None
                 break
         else:
             if wanted:
-                raise InputError(f"{origin}: column {wanted!r} (for {name}) is missing")
+                raise InputError(
+                    msg("parking.gate_column_missing", origin=origin, column=wanted, name=name)
+                )
     out = frame.rename(columns=rename)
     for name in ("car_id", "entry_time", "exit_time"):
         if name not in out.columns:
             raise InputError(
-                f"{origin}: no {name} column",
-                fix=f"name it {name} or one of {', '.join(_ALIASES[name][1:])}, "
-                "or pass columns={...}",
+                msg(
+                    "parking.gate_no_column",
+                    origin=origin,
+                    name=name,
+                    aliases=", ".join(_ALIASES[name][1:]),
+                )
             )
     return out
 
@@ -109,12 +115,13 @@ def _times(values: pd.Series, origin: str, name: str, *, required: bool) -> pd.S
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{origin} row {row + 1}: {name} {text.iloc[row]!r} is not a date and time",
-            fix="write e.g. 2024-03-04 07:45:00",
+            msg(
+                "parking.gate_bad_time", origin=origin, row=row + 1, name=name, value=text.iloc[row]
+            )
         )
     if required and empty.any():
         row = int(np.flatnonzero(empty.to_numpy())[0])
-        raise InputError(f"{origin} row {row + 1}: {name} is empty", fix="give every entry time")
+        raise InputError(msg("parking.gate_time_empty", origin=origin, row=row + 1, name=name))
     return parsed
 
 
@@ -134,10 +141,7 @@ def _classes(frame: pd.DataFrame, residents: Iterable[str] | None, origin: str) 
         is_res |= frame["car_id"].astype("string").str.strip().isin(plates).to_numpy()
         known = True
     if not known:
-        warn(
-            f"{origin}: no monthly_pass or class column and no resident plate list: "
-            "every car is fitted as a visitor"
-        )
+        warn(msg("parking.gate_no_classes", origin=origin))
     return np.where(is_res, "resident", "visitor")
 
 
@@ -302,10 +306,10 @@ def fit_gate_log(
         (naming the row and car).
     """
     if slot_minutes not in (60, 15):
-        raise InputError(f"slot_minutes {slot_minutes!r} is not 60 or 15")
+        raise InputError(msg("parking.fit_slot_minutes", slot_minutes=slot_minutes))
     frame, origin = _read(path_or_df)
     if len(frame) == 0:
-        raise InputError(f"{origin}: no rows", fix="give at least one parking session")
+        raise InputError(msg("parking.gate_no_rows", origin=origin))
     frame = _columns(frame, origin, columns)
     entry = _times(frame["entry_time"], origin, "entry_time", required=True)
     exit_ = _times(frame["exit_time"], origin, "exit_time", required=False)
@@ -313,9 +317,14 @@ def fit_gate_log(
     if before.any():
         row = int(np.flatnonzero(before)[0])
         raise InputError(
-            f"{origin} row {row + 1} (car {frame['car_id'].iloc[row]}): exit_time "
-            f"{exit_.iloc[row]} is before entry_time {entry.iloc[row]}",
-            fix="correct or delete that row (a swapped or mistyped time)",
+            msg(
+                "parking.gate_exit_before_entry",
+                origin=origin,
+                row=row + 1,
+                car=frame["car_id"].iloc[row],
+                exit_time=exit_.iloc[row],
+                entry_time=entry.iloc[row],
+            )
         )
     lot = (
         frame["lot_id"].astype("string").fillna("lot").to_numpy(dtype=object)
@@ -374,7 +383,7 @@ def write_profiles(fit: Mapping[str, Any], path: str | os.PathLike[str]) -> Path
         The file written (atomically).
     """
     if fit.get("slot_minutes") != 60:
-        raise InputError("write_profiles needs a fit with slot_minutes=60 (24 hourly values)")
+        raise InputError(msg("parking.write_profiles_hourly"))
     rows = []
     for lot_id, classes in fit["lots"].items():
         for cls, group in classes.items():
@@ -467,7 +476,7 @@ def generate_gate_log(
     """
     sc = validate_scenario(scenario if scenario is not None else _default_log_scenario())
     if days < 1:
-        raise InputError("days must be at least 1")
+        raise InputError(msg("parking.gate_log_days"))
     start = pd.Timestamp(start_date).normalize()
     model = compile_model(sc)
     rng = np.random.default_rng(seed)
@@ -566,7 +575,7 @@ def generate_gate_log(
                     )
                 )  # fmt: skip
     if not frames:
-        raise InputError("generate_gate_log: no user has a home_lot to record")
+        raise InputError(msg("parking.gate_log_no_home_lot"))
     log = pd.concat(frames, ignore_index=True)
     end_min = start_min + log_days * 1440
     over = log["exit"].isna() | (log["exit"] >= start_min)

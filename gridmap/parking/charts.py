@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from gridmap.errors import warn
 from gridmap.io import atomic_path
+from gridmap.messages import msg
 
 __all__ = ["CJK_FONTS", "cjk_font", "plot_occupancy", "plot_sweep", "plot_demand", "save_figure"]
 
@@ -54,10 +55,7 @@ def _labels() -> tuple[bool, dict[str, Any]]:
     font = cjk_font()
     rc = dict(_RC)
     if font is None:
-        warn(
-            "no CJK font found (install fonts-noto-cjk, e.g. `make fonts`): "
-            "parking charts use English labels only"
-        )
+        warn(msg("parking.no_cjk_font"))
         return False, rc
     rc["font.family"] = "sans-serif"
     rc["font.sans-serif"] = [font, "DejaVu Sans"]

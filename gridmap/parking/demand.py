@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from gridmap.errors import warn
+from gridmap.messages import msg
 from gridmap.parking.profiles import Profile
 from gridmap.parking.scenario import format_clock, scenario_library, validate_scenario
 
@@ -113,10 +114,7 @@ def compute_demand(scenario: Mapping[str, Any]) -> dict[str, Any]:
         if table is None and isinstance(use["profile"], str):
             day_types.add(use["profile"].rsplit("/", 1)[-1])
     if len(day_types) > 1:
-        warn(
-            f"demand scenario mixes day types {', '.join(sorted(day_types))}: "
-            "the uses' profiles describe different days"
-        )
+        warn(msg("parking.demand_mixed_day_types", day_types=", ".join(sorted(day_types))))
 
     totals = [sum(values[i] for values in uses.values()) for i in range(n_slots)]
     peak = max(totals)

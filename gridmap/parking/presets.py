@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 from gridmap import settings
 from gridmap.crs import metric_crs, to_metric
 from gridmap.errors import InputError
+from gridmap.messages import msg
 from gridmap.parking.scenario import validate_scenario
 from gridmap.schema import require_columns, require_crs, validate_lots
 
@@ -262,9 +263,7 @@ def preset(name: str) -> dict[str, Any]:
         source id) and gridmap's assumptions.
     """
     if name not in _PRESETS:
-        raise InputError(
-            f"unknown parking preset {name!r}", fix=f"use one of {', '.join(_PRESETS)}"
-        )
+        raise InputError(msg("parking.preset_unknown", name=name, choices=", ".join(_PRESETS)))
     return validate_scenario(_PRESETS[name](), origin=f"preset {name}")
 
 
@@ -366,7 +365,7 @@ def preset_from_layers(
     require_crs(buildings, "buildings")
     require_columns(buildings, "buildings", ("households", "compound_id"))
     if walk_limit_m <= 0:
-        raise InputError("walk_limit_m must be above 0")
+        raise InputError(msg("parking.walk_limit_not_positive"))
     crs = metric_crs(lots)
     lots_m = to_metric(lots, crs)
     bld_m = to_metric(buildings, crs)
@@ -450,11 +449,7 @@ def preset_from_layers(
         if row["kind"] in ("commercial", "office", "public")
     ]
     if not res_rows or not partners:
-        raise InputError(
-            "no pairs: the map needs compound lots (kind residential, or compounds) and "
-            "office, commercial or public lots",
-            fix="load lots of both sides",
-        )
+        raise InputError(msg("parking.no_pairs"))
     origins = np.array([r["xy"] for r in res_rows])
     targets = np.array([p["xy"] for p in partners])
     if roads is not None and len(roads):
@@ -468,10 +463,7 @@ def preset_from_layers(
     keep_res = near.any(axis=1)
     keep_par = near[keep_res].any(axis=0)
     if not keep_res.any():
-        raise InputError(
-            f"no compound has an office, commercial or public lot within {walk_limit_m:g} m",
-            fix="raise walk_limit_m or check the lots layer",
-        )
+        raise InputError(msg("parking.no_pair_within_walk", walk_limit_m=walk_limit_m))
     scenario_lots: list[dict[str, Any]] = []
     users: list[dict[str, Any]] = []
     pairs = []
@@ -614,7 +606,7 @@ def synthetic_district(
     15% visitors per day. Used by ``benchmarks/parking.py`` and the tests.
     """
     if n_lots < 2 or n_cars < n_lots:
-        raise InputError("synthetic_district needs at least 2 lots and one car per lot")
+        raise InputError(msg("parking.synthetic_district_size"))
     n_res = (n_lots + 1) // 2
     n_off = n_lots - n_res
     res_cars = int(0.6 * n_cars) // n_res

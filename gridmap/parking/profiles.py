@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = [
     "SOURCE_NAMES",
@@ -172,15 +173,20 @@ class ProfileLibrary:
     def hourly_profile(self, name: str, *, key: str = "profile") -> Profile:
         """Return the 24-value profile ``name``; InputError listing choices otherwise."""
         if not isinstance(name, str):
-            raise InputError(f"{key}: a profile name must be text, not {name!r}")
+            raise InputError(msg("parking.profile_name_not_text", where=key, name=name))
         if name in self.hourly:
             return self.hourly[name]
         parts = name.split("/")
+        choices = _short_list(self.names())
         if len(parts) == 3 and parts[2] == "periods":
             raise InputError(
-                f"{key}: {name!r} is a period table, not an hourly profile",
-                fix=f"add 'periods: {parts[0]}' to the scenario, or pick one of "
-                f"{_short_list(self.names())}",
+                msg(
+                    "parking.profile_is_period_table",
+                    where=key,
+                    name=name,
+                    source=parts[0],
+                    choices=choices,
+                )
             )
         if (
             len(parts) == 3
@@ -188,22 +194,25 @@ class ProfileLibrary:
             and not any(n.startswith(parts[0] + "/") for n in self.hourly)
         ):
             raise InputError(
-                f"{key}: source {parts[0]!r} has only periods, no hourly profiles",
-                fix=f"use 'periods: {parts[0]}' and profile '{parts[0]}/{parts[1]}/periods'",
+                msg("parking.profile_source_periods_only", where=key, source=parts[0], use=parts[1])
             )
-        raise InputError(
-            f"{key}: unknown profile {name!r}"
-            + (" (names are qualified source/land_use/day_type)" if len(parts) != 3 else ""),
-            fix=f"use one of {_short_list(self.names())}",
-        )
+        if len(parts) != 3:
+            raise InputError(
+                msg("parking.profile_unknown_unqualified", where=key, name=name, choices=choices)
+            )
+        raise InputError(msg("parking.profile_unknown", where=key, name=name, choices=choices))
 
     def period_table(self, source: str, *, key: str = "periods") -> PeriodTable:
         """Return the period table of ``source`` (short name)."""
         if isinstance(source, str) and source in self.periods:
             return self.periods[source]
         raise InputError(
-            f"{key}: unknown period table {source!r}",
-            fix=f"use one of {', '.join(sorted(self.periods))}",
+            msg(
+                "parking.period_table_unknown",
+                where=key,
+                source=source,
+                choices=", ".join(sorted(self.periods)),
+            )
         )
 
     def period_profile(self, name: str, table: PeriodTable, *, key: str = "profile") -> Profile:
@@ -212,13 +221,24 @@ class ProfileLibrary:
         choices = [f"{table.source}/{use}/periods" for use in table.values]
         if len(parts) != 3 or parts[0] != table.source or parts[2] != "periods":
             raise InputError(
-                f"{key}: {name!r} is not a profile of the period table {table.source!r}",
-                fix=f"use one of {', '.join(choices)}, or list {len(table.periods)} values",
+                msg(
+                    "parking.period_profile_foreign",
+                    where=key,
+                    name=name,
+                    source=table.source,
+                    choices=", ".join(choices),
+                    count=len(table.periods),
+                )
             )
         if parts[1] not in table.values:
             raise InputError(
-                f"{key}: period table {table.source!r} has no land use {parts[1]!r}",
-                fix=f"use one of {', '.join(choices)}",
+                msg(
+                    "parking.period_table_no_use",
+                    where=key,
+                    source=table.source,
+                    use=parts[1],
+                    choices=", ".join(choices),
+                )
             )
         return Profile(
             name=name,
@@ -230,17 +250,20 @@ class ProfileLibrary:
 
 
 def _short_list(names: list[str], limit: int = 60) -> str:
+    """The first ``limit`` names and a count of the rest, readable in either language."""
     shown = ", ".join(names[:limit])
-    return shown + (f" ... ({len(names)} in all)" if len(names) > limit else "")
+    return shown + (f", … (+{len(names) - limit})" if len(names) > limit else "")
 
 
-def _percent(text: str, *, where: str) -> Decimal:
+def _percent(text: str, *, origin: str, row: int) -> Decimal:
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
-        raise InputError(f"{where}: percent {text!r} is not a number") from None
+        raise InputError(
+            msg("parking.percent_not_number", origin=origin, row=row, text=text)
+        ) from None
     if not value.is_finite() or value < 0 or value > 100:
-        raise InputError(f"{where}: percent {text!r} is outside 0-100")
+        raise InputError(msg("parking.percent_out_of_range", origin=origin, row=row, text=text))
     return value
 
 
@@ -255,36 +278,46 @@ def _read_hourly(rows: Iterable[dict[str, str]], *, origin: str) -> dict[str, Pr
     grouped: dict[str, dict[int, Decimal]] = {}
     source_ids: dict[str, str] = {}
     for number, row in enumerate(rows, start=2):
-        where = f"{origin} row {number}"
         missing = [c for c in _HOURLY_COLUMNS if not (row.get(c) or "").strip()]
         if missing:
             raise InputError(
-                f"{where}: empty or missing column(s) {', '.join(missing)}",
-                fix=f"give {', '.join(_HOURLY_COLUMNS)} on every row",
+                msg(
+                    "parking.profile_row_missing_columns",
+                    origin=origin,
+                    row=number,
+                    columns=", ".join(missing),
+                    required=", ".join(_HOURLY_COLUMNS),
+                )
             )
         source_id = row["source_id"].strip()
         land_use = row["land_use"].strip()
         day_type = row["day_type"].strip()
         if any("/" in part for part in (source_id, land_use, day_type)):
-            raise InputError(f"{where}: source_id, land_use and day_type may not contain '/'")
+            raise InputError(msg("parking.profile_row_slash", origin=origin, row=number))
         try:
             hour = int(row["hour"])
         except ValueError:
-            raise InputError(f"{where}: hour {row['hour']!r} is not a whole number") from None
+            raise InputError(
+                msg("parking.profile_hour_not_whole", origin=origin, row=number, hour=row["hour"])
+            ) from None
         if not 0 <= hour <= 23:
-            raise InputError(f"{where}: hour {hour} is outside 0-23")
+            raise InputError(
+                msg("parking.profile_hour_out_of_range", origin=origin, row=number, hour=hour)
+            )
         name = f"{_short_name(source_id)}/{land_use}/{day_type}"
         hours = grouped.setdefault(name, {})
         if hour in hours:
-            raise InputError(f"{where}: hour {hour} of {name} is given twice")
-        hours[hour] = _percent(row["percent"], where=where)
+            raise InputError(
+                msg("parking.profile_hour_twice", origin=origin, row=number, hour=hour, name=name)
+            )
+        hours[hour] = _percent(row["percent"], origin=origin, row=number)
         source_ids[name] = source_id
     profiles = {}
     for name, hours in grouped.items():
         if len(hours) != 24:
             absent = sorted(set(range(24)) - set(hours))
             raise InputError(
-                f"{origin}: profile {name} lacks hour(s) {absent}", fix="give all 24 hours"
+                msg("parking.profile_lacks_hours", origin=origin, name=name, hours=absent)
             )
         sid = source_ids[name]
         profiles[name] = Profile(
@@ -309,13 +342,15 @@ def _read_periods(rows: Iterable[dict[str, str]], *, origin: str) -> dict[str, P
         if period not in order:
             order.append(period)
         per_use = values.setdefault(source, {}).setdefault(row["land_use"], {})
-        per_use[period] = _percent(row["percent"], where=f"{origin} row {number}")
+        per_use[period] = _percent(row["percent"], origin=origin, row=number)
     tables = {}
     for source, order in periods.items():
         uses = {}
         for use, by_period in values[source].items():
             if set(by_period) != set(order):
-                raise InputError(f"{origin}: land use {use} of {source} lacks periods")
+                raise InputError(
+                    msg("parking.period_use_lacks_periods", origin=origin, use=use, source=source)
+                )
             uses[use] = tuple(by_period[p] for p in order)
         tables[source] = PeriodTable(source, source_ids[source], tuple(order), uses)
     return tables
@@ -347,14 +382,18 @@ def read_profile_file(path: str | Path) -> ProfileLibrary:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"profile file {path} does not exist", fix="check the path")
+        raise InputError(msg("parking.profile_file_missing", path=path))
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in _HOURLY_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise InputError(
-                f"profile file {path} lacks column(s) {', '.join(missing)}",
-                fix=f"give the columns {', '.join(_HOURLY_COLUMNS)}",
+                msg(
+                    "parking.profile_file_columns",
+                    path=path,
+                    columns=", ".join(missing),
+                    required=", ".join(_HOURLY_COLUMNS),
+                )
             )
         return ProfileLibrary(_read_hourly(reader, origin=str(path)))
 

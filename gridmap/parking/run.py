@@ -11,6 +11,7 @@ from typing import Any
 from gridmap import settings
 from gridmap.errors import InputError
 from gridmap.io import atomic_path
+from gridmap.messages import msg
 from gridmap.parking.charts import plot_demand, plot_occupancy, plot_sweep
 from gridmap.parking.demand import compute_demand
 from gridmap.parking.scenario import validate_scenario
@@ -61,7 +62,7 @@ def result_json(result: Mapping[str, Any]) -> str:
     try:
         return json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
-        raise InputError(f"parking result is not JSON-serialisable: {exc}") from None
+        raise InputError(msg("parking.result_not_json", reason=exc)) from None
 
 
 def write_outputs(

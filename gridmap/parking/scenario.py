@@ -20,6 +20,7 @@ import yaml
 
 from gridmap import settings
 from gridmap.errors import InputError, warn
+from gridmap.messages import Msg, msg
 from gridmap.parking.profiles import ProfileLibrary, read_profile_file, shipped_library
 from gridmap.schema import LOT_KINDS
 
@@ -130,17 +131,24 @@ class _Checker:
     def __init__(self, origin: str) -> None:
         self.origin = origin
 
-    def fail(self, key: str, problem: str, fix: str | None = None) -> InputError:
-        return InputError(f"{self.origin}: {key}: {problem}", fix=fix)
+    def at(self, key: str) -> str:
+        """Where a message points: ``origin: key path`` (the ``{where}`` of scenario messages)."""
+        return f"{self.origin}: {key}"
 
     def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(key, f"expected a mapping of keys, got {type(value).__name__}")
+            raise InputError(
+                msg("parking.scenario_not_mapping", where=self.at(key), type=type(value).__name__)
+            )
         return value
 
-    def require(self, data: Mapping[str, Any], name: str, key: str, fix: str | None = None) -> Any:
+    def require(
+        self, data: Mapping[str, Any], name: str, key: str, missing: Msg | None = None
+    ) -> Any:
+        """``data[name]``; ``missing`` (default: "key: missing") when it is absent or null."""
         if name not in data or data[name] is None:
-            raise self.fail(f"{key}.{name}" if key else name, "missing", fix=fix)
+            where = self.at(f"{key}.{name}" if key else name)
+            raise InputError(missing or msg("parking.scenario_missing", where=where))
         return data[name]
 
     def number(
@@ -153,20 +161,31 @@ class _Checker:
         maximum: float | None = None,
         above: float | None = None,
     ) -> int | float:
+        where = self.at(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = "a whole number" if integer else "a number"
-            raise self.fail(key, f"{value!r} is not {kind}")
+            if integer:
+                raise InputError(msg("parking.scenario_not_whole", where=where, value=value))
+            raise InputError(msg("parking.scenario_not_number", where=where, value=value))
         if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(key, f"{value!r} is not a finite number")
+            raise InputError(msg("parking.scenario_not_finite", where=where, value=value))
         if integer and not float(value).is_integer():
-            raise self.fail(key, f"{value!r} is not a whole number")
+            raise InputError(msg("parking.scenario_not_whole", where=where, value=value))
         if minimum is not None and value < minimum:
-            sign = "negative" if minimum == 0 else f"below {minimum}"
-            raise self.fail(key, f"{value!r} is {sign}", fix=f"give a value >= {minimum}")
+            if minimum == 0:
+                raise InputError(
+                    msg("parking.scenario_negative", where=where, value=value, minimum=minimum)
+                )
+            raise InputError(
+                msg("parking.scenario_below_minimum", where=where, value=value, minimum=minimum)
+            )
         if above is not None and value <= above:
-            raise self.fail(key, f"{value!r} must be above {above}")
+            raise InputError(
+                msg("parking.scenario_not_above", where=where, value=value, above=above)
+            )
         if maximum is not None and value > maximum:
-            raise self.fail(key, f"{value!r} is above {maximum}", fix=f"give a value <= {maximum}")
+            raise InputError(
+                msg("parking.scenario_above_maximum", where=where, value=value, maximum=maximum)
+            )
         return int(value) if integer else value
 
     def share(self, value: Any, key: str) -> float:
@@ -174,12 +193,19 @@ class _Checker:
 
     def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
         if value not in choices:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+            raise InputError(
+                msg(
+                    "parking.scenario_not_choice",
+                    where=self.at(key),
+                    value=value,
+                    choices=", ".join(choices),
+                )
+            )
         return str(value)
 
     def text(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"{value!r} is not a non-empty text")
+            raise InputError(msg("parking.scenario_not_text", where=self.at(key), value=value))
         return value
 
     def unknown_keys(self, data: Mapping[str, Any], known: set[str], key: str) -> None:
@@ -189,7 +215,14 @@ class _Checker:
             close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.75)
             if close:
                 where = f"{key}.{name}" if key else str(name)
-                warn(f"{self.origin}: {where} is not a scenario key; did you mean {close[0]!r}?")
+                warn(
+                    msg(
+                        "parking.scenario_unknown_key",
+                        origin=self.origin,
+                        where=where,
+                        suggestion=close[0],
+                    )
+                )
 
 
 def parse_clock(value: Any, key: str, *, origin: str = "scenario", allow_24: bool = False) -> int:
@@ -201,18 +234,15 @@ def parse_clock(value: Any, key: str, *, origin: str = "scenario", allow_24: boo
         Naming ``key``; an unquoted YAML time such as ``18:30`` arrives as the
         number 1110 and is refused with a hint to quote it.
     """
+    where = f"{origin}: {key}"
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise InputError(
-            f"{origin}: {key}: {value!r} is not a time 'HH:MM' "
-            "(YAML reads an unquoted time like 18:30 as a number)",
-            fix="write the time in quotes, e.g. '18:30'",
-        )
+        raise InputError(msg("parking.time_unquoted", where=where, value=value))
     match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
     if not match:
-        raise InputError(f"{origin}: {key}: {value!r} is not a time 'HH:MM'", fix="e.g. '07:45'")
+        raise InputError(msg("parking.time_bad", where=where, value=value))
     hours, minutes = int(match.group(1)), int(match.group(2))
     if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
-        raise InputError(f"{origin}: {key}: {value!r} is not a valid time of day")
+        raise InputError(msg("parking.time_invalid", where=where, value=value))
     return hours * 60 + minutes
 
 
@@ -224,17 +254,11 @@ def parse_window(value: Any, key: str, *, origin: str = "scenario") -> tuple[int
     """
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if not match:
-        raise InputError(
-            f"{origin}: {key}: {value!r} is not a window 'HH:MM-HH:MM'",
-            fix="e.g. '18:00-08:00' (an end before the start runs past midnight)",
-        )
+        raise InputError(msg("parking.window_bad", where=f"{origin}: {key}", value=value))
     start = parse_clock(match.group(1), key, origin=origin)
     end = parse_clock(match.group(2), key, origin=origin, allow_24=True)
     if start == end % 1440 and end != 1440:
-        raise InputError(
-            f"{origin}: {key}: window {value!r} has equal start and end",
-            fix="give different times; '00:00-24:00' opens the whole day",
-        )
+        raise InputError(msg("parking.window_equal", where=f"{origin}: {key}", value=value))
     return start, end
 
 
@@ -265,19 +289,22 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"scenario file {path} does not exist", fix="check the path")
+        raise InputError(msg("parking.scenario_file_missing", path=path))
     if path.stat().st_size > settings.MAX_FILE_BYTES:
-        raise InputError(f"scenario file {path} is too large", fix="a scenario is a short YAML")
+        raise InputError(msg("parking.scenario_file_too_large", path=path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{where}: not valid YAML ({exc})", fix="fix the YAML") from None
+        if mark is None:
+            raise InputError(msg("parking.scenario_yaml_invalid", path=path, reason=exc)) from None
+        raise InputError(
+            msg("parking.scenario_yaml_invalid_at", path=path, line=mark.line + 1, reason=exc)
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text", fix="save the scenario as UTF-8") from None
+        raise InputError(msg("parking.scenario_not_utf8", path=path)) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}: a scenario is a mapping of keys", fix="start with 'method:'")
+        raise InputError(msg("parking.scenario_file_not_mapping", path=path))
     files = data.get("profile_files")
     if isinstance(files, list):
         data["profile_files"] = [
@@ -311,13 +338,15 @@ def validate_scenario(scenario: Mapping[str, Any], *, origin: str = "scenario") 
     """
     check = _Checker(origin)
     data = dict(check.mapping(copy.deepcopy(scenario), "scenario"))
-    method = check.require(data, "method", "", fix="add 'method: demand' or 'method: simulate'")
+    method = check.require(
+        data, "method", "", msg("parking.scenario_method_missing", where=check.at("method"))
+    )
     check.choice(method, "method", METHODS)
     files = data.get("profile_files")
     if files is not None and (
         not isinstance(files, list) or not all(isinstance(f, str) for f in files)
     ):
-        raise check.fail("profile_files", "expected a list of file paths")
+        raise InputError(msg("parking.scenario_profile_files", where=check.at("profile_files")))
     library = scenario_library(data)
     if method == "demand":
         return _validate_demand(data, check, library)
@@ -331,12 +360,22 @@ def _profile_values(
         library.hourly_profile(value, key=f"{check.origin}: {key}")
         return value
     if not isinstance(value, list):
-        raise check.fail(key, "expected a profile name or a list of percent values")
+        raise InputError(msg("parking.scenario_profile_kind", where=check.at(key)))
     if len(value) not in lengths:
-        raise check.fail(
-            key,
-            f"has {len(value)} values",
-            fix=f"give {' or '.join(map(str, lengths))} values (percent of peak per slot)",
+        where, count = check.at(key), len(value)
+        if len(lengths) == 1:
+            raise InputError(
+                msg("parking.scenario_profile_length", where=where, count=count, length=lengths[0])
+            )
+        length, other = lengths
+        raise InputError(
+            msg(
+                "parking.scenario_profile_length_either",
+                where=where,
+                count=count,
+                length=length,
+                other=other,
+            )
         )
     for i, v in enumerate(value):
         check.number(v, f"{key}[{i}]", minimum=0, maximum=100)
@@ -352,17 +391,25 @@ def _validate_demand(
     if periods is not None:
         table = library.period_table(periods, key=f"{check.origin}: periods")
         if data.get("slot_minutes") is not None:
-            raise check.fail(
-                "slot_minutes", "does not apply when 'periods' is given", fix="remove one of them"
+            raise InputError(
+                msg("parking.scenario_slot_minutes_with_periods", where=check.at("slot_minutes"))
             )
     else:
         data["slot_minutes"] = data.get("slot_minutes", 60)
         if data["slot_minutes"] not in (60, 15) or isinstance(data["slot_minutes"], bool):
-            raise check.fail("slot_minutes", f"{data['slot_minutes']!r} is not 60 or 15")
+            raise InputError(
+                msg(
+                    "parking.scenario_demand_slot_minutes",
+                    where=check.at("slot_minutes"),
+                    value=data["slot_minutes"],
+                )
+            )
     data["rounding"] = check.choice(data.get("rounding", "half_up"), "rounding", ROUNDING)
-    uses = check.require(data, "uses", "", fix="list the land uses under 'uses:'")
+    uses = check.require(
+        data, "uses", "", msg("parking.scenario_uses_missing", where=check.at("uses"))
+    )
     if not isinstance(uses, list) or not uses:
-        raise check.fail("uses", "expected a non-empty list of uses")
+        raise InputError(msg("parking.scenario_uses_empty", where=check.at("uses")))
     names: set[str] = set()
     out = []
     for i, raw in enumerate(uses):
@@ -371,18 +418,20 @@ def _validate_demand(
         check.unknown_keys(use, _USE_KEYS, key)
         name = check.text(check.require(use, "name", key), f"{key}.name")
         if name in names:
-            raise check.fail(f"{key}.name", f"duplicate use name {name!r}")
+            raise InputError(
+                msg("parking.scenario_duplicate_use", where=check.at(f"{key}.name"), name=name)
+            )
         names.add(name)
         if "base_spaces" in use and use["base_spaces"] is not None:
             if use.get("ratio") is not None or use.get("size") is not None:
-                raise check.fail(key, "give base_spaces or ratio and size, not both")
+                raise InputError(msg("parking.scenario_spaces_both", where=check.at(key)))
             check.number(use["base_spaces"], f"{key}.base_spaces")
         else:
             if use.get("ratio") is None or use.get("size") is None:
-                raise check.fail(
-                    f"{key}.base_spaces",
-                    "missing",
-                    fix="give base_spaces (spaces at the use's peak), or ratio and size",
+                raise InputError(
+                    msg(
+                        "parking.scenario_base_spaces_missing", where=check.at(f"{key}.base_spaces")
+                    )
                 )
             check.number(use["ratio"], f"{key}.ratio")
             check.number(use["size"], f"{key}.size")
@@ -401,10 +450,8 @@ def _validate_demand(
         else:
             lengths = (24,) if data["slot_minutes"] == 60 else (24, 96)
             if isinstance(profile, list) and len(profile) == 96 and data["slot_minutes"] == 60:
-                raise check.fail(
-                    f"{key}.profile",
-                    "has 96 values but slot_minutes is 60",
-                    fix="give 24 values, or set slot_minutes: 15",
+                raise InputError(
+                    msg("parking.scenario_profile_96_hourly", where=check.at(f"{key}.profile"))
                 )
             _profile_values(profile, f"{key}.profile", check, library, lengths=lengths)
         out.append(use)
@@ -416,7 +463,7 @@ def _position(item: dict[str, Any], key: str, check: _Checker) -> None:
     has_xy = item.get("x") is not None or item.get("y") is not None
     has_ll = item.get("lon") is not None or item.get("lat") is not None
     if has_xy and has_ll:
-        raise check.fail(key, "give x/y (metres) or lon/lat, not both")
+        raise InputError(msg("parking.scenario_position_both", where=check.at(key)))
     for a, b in (("x", "y"), ("lon", "lat")):
         if item.get(a) is not None or item.get(b) is not None:
             for c in (a, b):
@@ -433,7 +480,9 @@ def _time_distribution(value: Any, key: str, check: _Checker, library: ProfileLi
         _profile_values(dist["histogram"], f"{key}.histogram", check, library, lengths=(24, 96))
         values = dist["histogram"]
         if isinstance(values, list) and not any(v > 0 for v in values):
-            raise check.fail(f"{key}.histogram", "has no positive value")
+            raise InputError(
+                msg("parking.scenario_histogram_zero", where=check.at(f"{key}.histogram"))
+            )
         return
     parse_clock(check.require(dist, "mean", key), f"{key}.mean", origin=check.origin)
     check.number(check.require(dist, "sd_minutes", key), f"{key}.sd_minutes")
@@ -460,10 +509,13 @@ def _validate_behaviour(
     }[cls]
     for name in _BEHAVIOUR_KEYS & set(user):
         if name not in allowed:
-            raise check.fail(
-                f"{key}.{name}",
-                f"does not apply to class {cls}",
-                fix=f"a {cls} takes {', '.join(sorted(allowed))}",
+            raise InputError(
+                msg(
+                    "parking.scenario_key_not_for_class",
+                    where=check.at(f"{key}.{name}"),
+                    cls=cls,
+                    keys=", ".join(sorted(allowed)),
+                )
             )
     if not partial:
         for name in need[cls]:
@@ -502,19 +554,25 @@ def _validate_simulate(
         data["seed"] = check.number(data["seed"], "seed", integer=True)
     data["slot_minutes"] = data.get("slot_minutes", 15)
     if isinstance(data["slot_minutes"], bool) or data["slot_minutes"] not in SIM_SLOT_MINUTES:
-        raise check.fail(
-            "slot_minutes",
-            f"{data['slot_minutes']!r} is not one of {', '.join(map(str, SIM_SLOT_MINUTES))}",
+        raise InputError(
+            msg(
+                "parking.scenario_not_choice",
+                where=check.at("slot_minutes"),
+                value=data["slot_minutes"],
+                choices=", ".join(map(str, SIM_SLOT_MINUTES)),
+            )
         )
     data["day_start"] = data.get("day_start", "04:00")
     start = parse_clock(data["day_start"], "day_start", origin=check.origin)
     if start % data["slot_minutes"]:
-        raise check.fail("day_start", "must fall on a slot boundary")
+        raise InputError(msg("parking.scenario_day_start_slot", where=check.at("day_start")))
     data["first_day"] = check.choice(data.get("first_day", "monday"), "first_day", WEEKDAYS)
     data["allocation"] = check.choice(data.get("allocation", "fcfs"), "allocation", ALLOCATIONS)
     compare = data.get("compare_allocations", False)
     if not isinstance(compare, bool):
-        raise check.fail("compare_allocations", f"{compare!r} is not true or false")
+        raise InputError(
+            msg("parking.scenario_not_bool", where=check.at("compare_allocations"), value=compare)
+        )
     data["compare_allocations"] = compare
     data["walk_limit_m"] = check.number(
         data.get("walk_limit_m", settings.WALK_LIMIT_M), "walk_limit_m", above=0
@@ -525,9 +583,11 @@ def _validate_simulate(
     if data.get("cost_per_space") is not None:
         check.number(data["cost_per_space"], "cost_per_space")
 
-    lots = check.require(data, "lots", "", fix="list the parking lots under 'lots:'")
+    lots = check.require(
+        data, "lots", "", msg("parking.scenario_lots_missing", where=check.at("lots"))
+    )
     if not isinstance(lots, list) or not lots:
-        raise check.fail("lots", "expected a non-empty list of lots")
+        raise InputError(msg("parking.scenario_lots_empty", where=check.at("lots")))
     lot_ids: list[str] = []
     out_lots = []
     for i, raw in enumerate(lots):
@@ -535,10 +595,18 @@ def _validate_simulate(
         lot = dict(check.mapping(raw, key))
         lot_id = check.require(lot, "lot_id", key)
         if not isinstance(lot_id, str | int) or isinstance(lot_id, bool):
-            raise check.fail(f"{key}.lot_id", f"{lot_id!r} is not an id")
+            raise InputError(
+                msg(
+                    "parking.scenario_lot_id_invalid", where=check.at(f"{key}.lot_id"), value=lot_id
+                )
+            )
         lot_id = str(lot_id)
         if lot_id in lot_ids:
-            raise check.fail(f"{key}.lot_id", f"duplicate lot_id {lot_id!r}")
+            raise InputError(
+                msg(
+                    "parking.scenario_duplicate_lot", where=check.at(f"{key}.lot_id"), lot_id=lot_id
+                )
+            )
         lot_ids.append(lot_id)
         lot["lot_id"] = lot_id
         key = f"lots[{i}] ({lot_id})"
@@ -550,25 +618,30 @@ def _validate_simulate(
         reserved = check.number(lot.setdefault("reserved", 0), f"{key}.reserved", integer=True)
         shared = check.number(lot.setdefault("shared", 0), f"{key}.shared", integer=True)
         if reserved > capacity:
-            raise check.fail(
-                f"{key}.reserved",
-                f"reserve {reserved} is above capacity {capacity}",
-                fix="reserved spaces are part of the capacity",
+            raise InputError(
+                msg(
+                    "parking.scenario_reserved_above_capacity",
+                    where=check.at(f"{key}.reserved"),
+                    reserved=reserved,
+                    capacity=capacity,
+                )
             )
         if reserved + shared > capacity:
-            raise check.fail(
-                f"{key}.shared",
-                f"shared {shared} + reserved {reserved} is above capacity {capacity}",
-                fix="reserved spaces are never shared; lower shared or reserved",
+            raise InputError(
+                msg(
+                    "parking.scenario_shared_above_capacity",
+                    where=check.at(f"{key}.shared"),
+                    shared=shared,
+                    reserved=reserved,
+                    capacity=capacity,
+                )
             )
         lot.setdefault("window", None)
         if lot["window"] is not None:
             parse_window(lot["window"], f"{key}.window", origin=check.origin)
         elif shared > 0:
-            raise check.fail(
-                f"{key}.window",
-                "missing: shared spaces need a time window",
-                fix="e.g. window: '18:00-08:00' ('00:00-24:00' for the whole day)",
+            raise InputError(
+                msg("parking.scenario_window_missing", where=check.at(f"{key}.window"))
             )
         lot.setdefault("weekend_window", lot["window"])
         if lot["weekend_window"] is not None:
@@ -583,9 +656,11 @@ def _validate_simulate(
         out_lots.append(lot)
     data["lots"] = out_lots
 
-    users = check.require(data, "users", "", fix="list residents, workers and visitors")
+    users = check.require(
+        data, "users", "", msg("parking.scenario_users_missing", where=check.at("users"))
+    )
     if not isinstance(users, list) or not users:
-        raise check.fail("users", "expected a non-empty list of users")
+        raise InputError(msg("parking.scenario_users_empty", where=check.at("users")))
     names: list[str] = []
     out_users = []
     for i, raw in enumerate(users):
@@ -593,21 +668,28 @@ def _validate_simulate(
         user = dict(check.mapping(raw, key))
         name = check.text(check.require(user, "name", key), f"{key}.name")
         if name in names:
-            raise check.fail(f"{key}.name", f"duplicate user name {name!r}")
+            raise InputError(
+                msg("parking.scenario_duplicate_user", where=check.at(f"{key}.name"), name=name)
+            )
         names.append(name)
         key = f"users[{i}] ({name})"
         check.unknown_keys(user, _USER_KEYS, key)
         cls = check.choice(check.require(user, "class", key), f"{key}.class", USER_CLASSES)
         home = user.setdefault("home_lot", None)
         if home is None and cls == "resident":
-            raise check.fail(f"{key}.home_lot", "missing: a resident has a home lot")
+            raise InputError(
+                msg("parking.scenario_home_lot_missing", where=check.at(f"{key}.home_lot"))
+            )
         if home is not None:
             home = str(home)
             if home not in lot_ids:
-                raise check.fail(
-                    f"{key}.home_lot",
-                    f"unknown lot id {home!r}",
-                    fix=f"use one of {', '.join(lot_ids)}",
+                raise InputError(
+                    msg(
+                        "parking.scenario_unknown_lot",
+                        where=check.at(f"{key}.home_lot"),
+                        lot_id=home,
+                        choices=", ".join(lot_ids),
+                    )
                 )
             user["home_lot"] = home
         user["day_correlation"] = check.number(
@@ -621,7 +703,13 @@ def _validate_simulate(
             _validate_behaviour(weekend, f"{key}.weekend", cls, check, library, partial=True)
             extra = set(weekend) - _BEHAVIOUR_KEYS
             if extra:
-                raise check.fail(f"{key}.weekend", f"cannot override {', '.join(sorted(extra))}")
+                raise InputError(
+                    msg(
+                        "parking.scenario_weekend_override",
+                        where=check.at(f"{key}.weekend"),
+                        keys=", ".join(sorted(extra)),
+                    )
+                )
         _position(user, key, check)
         out_users.append(user)
     data["users"] = out_users
@@ -631,24 +719,30 @@ def _validate_simulate(
     ]
     n_items = len(out_lots) + len(out_users)
     if any(positions[:n_items]) and any(positions[n_items:]):
-        raise check.fail("lots", "mix of x/y and lon/lat positions", fix="use one kind")
+        raise InputError(msg("parking.scenario_mixed_positions", where=check.at("lots")))
 
     distances = data.get("distances")
     if distances is not None:
         table = check.mapping(distances, "distances")
         for user_name, row in table.items():
             if user_name not in names:
-                raise check.fail(
-                    f"distances.{user_name}",
-                    f"unknown user {user_name!r}",
-                    fix=f"use one of {', '.join(names)}",
+                raise InputError(
+                    msg(
+                        "parking.scenario_unknown_user",
+                        where=check.at(f"distances.{user_name}"),
+                        name=user_name,
+                        choices=", ".join(names),
+                    )
                 )
             for lot_id, metres in check.mapping(row, f"distances.{user_name}").items():
                 if str(lot_id) not in lot_ids:
-                    raise check.fail(
-                        f"distances.{user_name}.{lot_id}",
-                        f"unknown lot id {lot_id!r}",
-                        fix=f"use one of {', '.join(lot_ids)}",
+                    raise InputError(
+                        msg(
+                            "parking.scenario_unknown_lot",
+                            where=check.at(f"distances.{user_name}.{lot_id}"),
+                            lot_id=lot_id,
+                            choices=", ".join(lot_ids),
+                        )
                     )
                 check.number(metres, f"distances.{user_name}.{lot_id}")
         data["distances"] = {u: {str(k): v for k, v in row.items()} for u, row in table.items()}

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from gridmap.errors import warn
+from gridmap.messages import msg
 from gridmap.parking.allocate import LotState, SlotCars, allocate_booking, allocate_fcfs
 from gridmap.parking.scenario import (
     WEEKDAYS,
@@ -289,10 +290,7 @@ def compile_model(scenario: Mapping[str, Any]) -> Model:
         cands.append(([int(home[i])] if home[i] >= 0 else []) + reach)
     for i in range(len(users)):
         if home[i] < 0 and not np.isfinite(dist[i]).any():
-            warn(
-                f"users[{i}] ({users[i]['name']}): no home_lot and no distance to any lot "
-                "(give x/y or lon/lat to it and the lots, or distances): all its cars go unmet"
-            )
+            warn(msg("parking.user_unreachable", index=i, name=users[i]["name"]))
     width = max(1, max(len(c) for c in cands))
     candidates = np.full((len(users), width), -1, dtype=np.int64)
     for i, c in enumerate(cands):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gridmap.errors import InputError
+from gridmap.messages import msg
 from gridmap.parking.scenario import parse_window, validate_scenario
 from gridmap.parking.simulate import compile_model, simulate_days
 
@@ -70,23 +71,22 @@ def sweep_shared_spaces(
     """
     base = validate_scenario(scenario)
     if base["method"] != "simulate":
-        raise InputError("sweep: the scenario's method must be 'simulate'")
+        raise InputError(msg("parking.sweep_not_simulate"))
     ids = [lot["lot_id"] for lot in base["lots"]]
     if lot_id not in ids:
-        raise InputError(f"sweep: unknown lot id {lot_id!r}", fix=f"use one of {', '.join(ids)}")
+        raise InputError(msg("parking.sweep_unknown_lot", lot_id=lot_id, choices=", ".join(ids)))
     lot = base["lots"][ids.index(lot_id)]
     limit = lot["capacity"] - lot["reserved"]
     tried = sorted({int(v) for v in values})
     if not tried:
-        raise InputError("sweep: no values to try", fix="give numbers of shared spaces")
+        raise InputError(msg("parking.sweep_no_values"))
     for v in tried:
         if v < 0 or v > limit:
             raise InputError(
-                f"sweep: {v} shared spaces for lot {lot_id!r} is outside 0-{limit}",
-                fix="shared spaces are at most capacity - reserved",
+                msg("parking.sweep_value_out_of_range", value=v, lot_id=lot_id, limit=limit)
             )
     if threshold_per_100_days < 0:
-        raise InputError("sweep: threshold_per_100_days is negative")
+        raise InputError(msg("parking.sweep_threshold_negative"))
     window_list = list(windows) if windows else [lot["window"] or "00:00-24:00"]
     for w in window_list:
         parse_window(w, "sweep window", origin="sweep")
