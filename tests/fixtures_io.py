@@ -7,6 +7,7 @@ committed. Coordinates are in central Beijing unless a test needs otherwise.
 from __future__ import annotations
 
 import json
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -21,11 +22,20 @@ from shapely.geometry import Polygon, box
 # Origin of the synthetic blocks (Dongcheng, Beijing), WGS84.
 LON0, LAT0 = 116.40, 39.90
 NAMES = ["幸福小区1号楼", "和平里2号楼", "团结湖3号楼", "光明楼", "胜利街5号"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def message(exc: BaseException) -> str:
-    """The one line the command line prints for a gridmap error (message and fix)."""
-    return exc.user_message() if hasattr(exc, "user_message") else str(exc)
+    """The one line the command line prints for a gridmap error (message and fix).
+
+    The error must also read in Chinese (the browser app's language), so every
+    error a test inspects through here is checked to have a Chinese rendering.
+    """
+    if not hasattr(exc, "user_message"):
+        return str(exc)
+    chinese = exc.user_message("zh")
+    assert CJK.search(chinese), f"no Chinese rendering: {chinese}"
+    return str(exc.user_message())
 
 
 def footprints(n: int, *, lon0: float = LON0, lat0: float = LAT0) -> list[Polygon]:

@@ -230,3 +230,42 @@ def test_register_xlsx_bomb_refused(tmp_path: Path, buildings) -> None:
     path = zip_bomb(tmp_path / "bomb.zip", megabytes=4).rename(tmp_path / "register.xlsx")
     with pytest.raises(InputError, match="zip bomb"):
         join_households(buildings, path)
+
+
+# --- Chinese messages -------------------------------------------------------------------
+
+
+def test_building_value_errors_read_in_chinese(tmp_path: Path) -> None:
+    path = _geojson(tmp_path, [{"id": "X1", "户数": 80}, {"id": "X2", "户数": "约300户"}])
+    with pytest.raises(InputError) as info:
+        read_buildings(path)
+    assert info.value.user_message("zh") == (
+        f"{path}：楼栋 X2（要素 2）的 households 值 '约300户'（列 '户数'）不是整数；"
+        "解决办法：把 households 写成普通整数（如 300），或留空由程序估算"
+    )
+    props = [{"building_id": "D1"}, {"building_id": "D2"}, {"building_id": "D1"}]
+    with pytest.raises(InputError) as dup:
+        read_buildings(_geojson(tmp_path, props, name="dup.geojson"))
+    assert "楼栋编号重复：D1（见要素 1、3）" in dup.value.user_message("zh")
+
+
+def test_building_warnings_read_in_chinese(tmp_path: Path) -> None:
+    with pytest.warns(GridmapWarning) as record:
+        read_buildings(_geojson(tmp_path, [{"用途": "仓储"}, {"用途": "厂房"}]))
+    (warning,) = [w.message for w in record if "use value" in str(w.message)]
+    assert isinstance(warning, GridmapWarning)
+    chinese = warning.line("zh")
+    assert "无法识别的楼栋用途 仓储、厂房；已按 'other' 处理" in chinese
+    assert "residential、commercial" in chinese and "not recognised" not in chinese
+
+
+def test_register_errors_read_in_chinese(tmp_path: Path, buildings) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text("building_id,户数\nL0,10\nL0,12\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        join_households(buildings, path)
+    assert "第 2 行和第 3 行都给出了 building_id 'L0' 的户数" in info.value.user_message("zh")
+    path.write_text("building_id,households\nL0,96\nL1,约300户\n", encoding="utf-8")
+    with pytest.raises(InputError) as bad:
+        join_households(buildings, path)
+    assert "第 3 行（building_id 'L1'）的 households 值 '约300户'" in bad.value.user_message("zh")

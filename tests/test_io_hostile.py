@@ -280,3 +280,32 @@ def test_osm_checks_refuse_other_content(tmp_path: Path) -> None:
 
 def test_real_osm_extracts_pass(osm_file: Path) -> None:
     assert read_osm_path_check(osm_file) == osm_file.resolve()
+
+
+def test_truncated_osm_bz2_is_named(tmp_path: Path) -> None:
+    packed = tmp_path / "cut.osm.bz2"
+    packed.write_bytes(bz2.compress(_osm_xml())[:-40])
+    with pytest.raises(InputError) as info:
+        read_osm_path_check(packed)
+    assert "not a readable bz2 file (the bz2 stream ends early); fix: re-download it" in message(
+        info.value
+    )
+    assert "无法读取的 bz2 文件（数据流提前结束）" in info.value.user_message("zh")
+
+
+# --- Chinese messages -------------------------------------------------------------------
+
+
+def test_refusals_read_in_chinese(tmp_path: Path) -> None:
+    archive = zip_bomb(tmp_path / "bomb.zip", megabytes=8)
+    with pytest.raises(HostileInputError) as bomb:
+        read_vector(archive)
+    chinese = bomb.value.user_message("zh")
+    assert "zip 压缩包中的条目" in chinese and "超过压缩比上限 200（疑似 zip 炸弹）" in chinese
+    assert "解决办法：发送未压缩的文件" in chinese
+    with pytest.raises(HostileInputError) as vsi:
+        read_vector("/vsizip//tmp/a.zip/x.shp")
+    assert "输入文件是 GDAL 虚拟路径" in vsi.value.user_message("zh")
+    with pytest.raises(HostileInputError) as url:
+        read_osm_path_check("https://example.com/a.osm")
+    assert "OSM 文件是网址或带驱动前缀的路径" in url.value.user_message("zh")

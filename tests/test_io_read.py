@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,6 +29,9 @@ from shapely.geometry import Point, box
 from gridmap.crs_offsets import wgs84_to_gcj02
 from gridmap.errors import CRSError, GridmapWarning, InputError
 from gridmap.io import read_vector
+from gridmap.io.phrases import Joined
+from gridmap.io.read import _name_list
+from gridmap.messages import CATALOGUE, msg
 
 
 def test_geojson_reads_into_4326(tmp_path: Path) -> None:
@@ -339,3 +343,77 @@ def test_large_feature_count_reads(tmp_path: Path) -> None:
     gdf = read_vector(path)
     assert len(gdf) == 200_000
     assert isinstance(gdf, gpd.GeoDataFrame)
+
+
+# --- Chinese messages -------------------------------------------------------------------
+
+
+def test_crs_errors_read_in_chinese(tmp_path: Path) -> None:
+    shp = write_shapefile(tmp_path / "shp", buildings_frame(3), prj=False)
+    with pytest.raises(CRSError) as info:
+        read_vector(shp)
+    chinese = info.value.user_message("zh")
+    assert f"{shp}：文件没有坐标系；解决办法：传入 crs='4326'（GPS/WGS84）" in chinese
+    assert "no coordinate" not in chinese
+    feats = [feature(square(LON0 + i * 0.001, LAT0)) for i in range(3)]
+    feats.insert(1, feature(square(-74.0, 40.7)))
+    path = write_geojson_features(tmp_path / "stray.geojson", feats)
+    with pytest.raises(CRSError) as stray:
+        read_vector(path)
+    assert "要素 2远在中国境外，而其余 3 个要素都在境内" in stray.value.user_message("zh")
+
+
+def test_dropped_features_warning_reads_in_chinese(tmp_path: Path) -> None:
+    feats = [
+        feature(square(LON0, LAT0)),
+        feature(None),
+        feature(None),
+        feature({"type": "Polygon", "coordinates": []}),
+    ]
+    path = write_geojson_features(tmp_path / "holes.geojson", feats)
+    with pytest.warns(GridmapWarning) as record:
+        read_vector(path)
+    (warning,) = [w.message for w in record if isinstance(w.message, GridmapWarning)]
+    assert warning.msg is not None and warning.msg.key == "io.dropped_features"
+    assert warning.line("zh") == (
+        f"{path}：已舍弃 3 个要素（共 4 个）：要素 2、3（无几何）；要素 4（几何为空）"
+    )
+    assert str(warning) == (
+        f"{path}: dropped 3 feature(s) of 4: features 2, 3 (no geometry); "
+        "feature 4 (empty geometry)"
+    )
+
+
+def test_feature_and_row_lists_in_both_languages() -> None:
+    many = _name_list([f"feature {i}" for i in range(1, 13)])
+    assert format(many) == "features 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more"
+    assert format(many, "zh") == "要素 1、2、3、4、5、6、7、8、9、10 及另外 2 个"
+    rows = _name_list(["row 2", "row 4"])
+    assert (format(rows), format(rows, "zh")) == ("rows 2, 4", "第 2、4 行")
+    assert format(_name_list(["row 7"]), "zh") == "第 7 行"
+
+
+def _sample(spec: str, conversion: str | None) -> object:
+    """A value that fits a template field: a list part for ``:zh``, a number for ``:,``."""
+    if spec == "zh":
+        return Joined(["a", "b"])
+    if spec:
+        return 1234.5
+    return "x" if conversion is None else "'x'"
+
+
+def test_every_io_message_renders_in_both_languages() -> None:
+    keys = [key for key in CATALOGUE if key.startswith("io.")]
+    assert len(keys) > 100
+    for key in keys:
+        entry = CATALOGUE[key]
+        values: dict[str, object] = {}
+        for template in (entry.zh, entry.fix_zh, entry.en, entry.fix_en):
+            for _, name, spec, conversion in string.Formatter().parse(template or ""):
+                if name and name not in values:
+                    values[name] = _sample(spec or "", conversion)
+        rendered = msg(key, **values)
+        english, chinese = rendered.line("en"), rendered.line("zh")
+        assert english and chinese != english, key
+        if any(isinstance(v, Joined) for v in values.values()):
+            assert "a、b" in chinese and "a, b" in english, key

@@ -132,7 +132,8 @@ def test_geojson_offset_warns_and_round_trips(tmp_path: Path, system: str) -> No
     path = tmp_path / f"{system}.geojson"
     with pytest.warns(GridmapWarning, match="no longer RFC 7946"):
         notes = write_geojson(table, path, crs=system)
-    assert len(notes) == 1 and "no longer RFC 7946" in notes[0]
+    assert len(notes) == 1 and "no longer RFC 7946" in str(notes[0])
+    assert "不再符合 RFC 7946" in notes[0].line("zh") and system.upper() in notes[0].line("zh")
     shifted = read_vector(path)  # read as if WGS84: hundreds of metres off
     assert shifted.total_bounds[0] - table.total_bounds[0] > 0.004
     back = read_vector(path, crs=system)
@@ -358,3 +359,35 @@ def test_export_file_from_project(tmp_path: Path) -> None:
     assert len(read_vector(tmp_path / "b.zip")) == 5
     with pytest.raises(InputError, match="the project has no layer 'lots'"):
         export_file(path, tmp_path / "l.csv", fmt="csv", layer="lots")
+
+
+# --- Chinese messages -------------------------------------------------------------------
+
+
+def test_export_notes_and_errors_read_in_chinese(tmp_path: Path) -> None:
+    table = _table(tmp_path)
+    with pytest.warns(GridmapWarning):
+        (note,) = export_layer(table, tmp_path / "b.gpkg", fmt="gpkg", crs="bd09")
+    assert note.line("zh") == (
+        f"{tmp_path / 'b.gpkg'}：坐标以 BD09 写出；由于 BD09 没有 EPSG 代码，文件标注为 EPSG:4326"
+    )
+    with pytest.raises(InputError) as fmt:
+        export_layer(table, tmp_path / "b.dxf", fmt="dxf")
+    assert fmt.value.user_message("zh") == (
+        "未知的导出格式 'dxf'；解决办法：使用以下格式之一：geojson、gpkg、shp、csv"
+    )
+    mixed = gpd.GeoDataFrame(
+        {"lot_id": ["p1", "p2"]},
+        geometry=[shapely.Point(LON0, LAT0), shapely.box(LON0, LAT0, LON0 + 1e-3, LAT0 + 1e-3)],
+        crs=4326,
+    )
+    with pytest.raises(InputError) as kinds:
+        export_layer(mixed, tmp_path / "lots.zip", fmt="shp")
+    assert "但该表混有点、面" in kinds.value.user_message("zh")
+
+
+def test_project_errors_read_in_chinese(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        write_project(tmp_path / "p.gpkg", {"buildings": _table(tmp_path), "shops": _grids()})
+    chinese = info.value.user_message("zh")
+    assert "未知的项目图层 shops；解决办法：使用以下图层名：buildings、compounds" in chinese

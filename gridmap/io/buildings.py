@@ -26,7 +26,9 @@ import shapely
 from gridmap import settings
 from gridmap.crs import to_metric
 from gridmap.errors import InputError, warn
+from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import _name_list, _read
+from gridmap.messages import msg
 from gridmap.schema import BUILDING_USES, HOUSEHOLDS_SOURCES, validate_buildings
 
 __all__ = ["BUILDING_ALIASES", "read_buildings", "building_ids_from_geometry", "parse_count"]
@@ -127,11 +129,11 @@ def parse_count(
     value: Any,
     *,
     what: str,
-    where: str,
+    where: Phrase,
     column: str,
+    source: str | os.PathLike[str],
     minimum: int = 0,
     maximum: int | None = None,
-    source: str | os.PathLike[str] | None = None,
 ) -> int | None:
     """A whole number from a cell, or None when empty; text is an error, never a guess.
 
@@ -141,14 +143,14 @@ def parse_count(
         The cell.
     what : str
         The schema column ('households', 'levels').
-    where : str
+    where : Phrase
         How the message names the record ('building b12 (feature 3)').
     column : str
         The column's name in the file.
+    source : str or path-like
+        The file, named first in the message.
     minimum, maximum : int
         Allowed range.
-    source : str or path-like, optional
-        The file, named first in the message.
 
     Returns
     -------
@@ -156,7 +158,6 @@ def parse_count(
     """
     if _missing(value):
         return None
-    prefix = f"{source}: " if source is not None else ""
     number: float | None = None
     if isinstance(value, bool | np.bool_):
         number = None
@@ -172,20 +173,38 @@ def parse_count(
             number = None
     if number is None or not math.isfinite(number) or not number.is_integer():
         raise InputError(
-            f"{prefix}{what} {value!r} of {where} (column {column!r}) is not a whole number",
-            fix=f"write {what} as a plain whole number like 300, or leave the cell empty "
-            "to have it estimated",
+            msg(
+                "io.count_not_whole",
+                path=source,
+                what=what,
+                value=value,
+                where=where,
+                column=column,
+            )
         )
     if number < minimum:
         raise InputError(
-            f"{prefix}{what} {int(number)} of {where} (column {column!r}) is below {minimum}",
-            fix=f"correct the value; {what} must be at least {minimum}",
+            msg(
+                "io.count_below",
+                path=source,
+                what=what,
+                number=int(number),
+                where=where,
+                column=column,
+                minimum=minimum,
+            )
         )
     if maximum is not None and number > maximum:
         raise InputError(
-            f"{prefix}{what} {int(number)} of {where} (column {column!r}) is above {maximum:,}, "
-            "implausible for one building",
-            fix="check the value (one building, not a whole compound?) or split the building",
+            msg(
+                "io.count_above",
+                path=source,
+                what=what,
+                number=int(number),
+                where=where,
+                column=column,
+                maximum=maximum,
+            )
         )
     return int(number)
 
@@ -201,8 +220,9 @@ def building_ids_from_geometry(geoms: np.ndarray) -> list[str]:
     return ["b" + hashlib.sha1(w).hexdigest()[:12] for w in wkb]
 
 
-def _where(ids: list[str | None], labels: np.ndarray, i: int) -> str:
-    return f"building {ids[i]} ({labels[i]})" if ids[i] else str(labels[i])
+def _where(ids: list[str], labels: np.ndarray, i: int) -> Phrase:
+    label = _name_list([labels[i]])
+    return Phrase(msg("io.where_building", id=ids[i], label=label)) if ids[i] else label
 
 
 def _ids(frame: pd.DataFrame, geoms: np.ndarray, labels: np.ndarray, path: Path) -> list[str]:
@@ -217,11 +237,9 @@ def _ids(frame: pd.DataFrame, geoms: np.ndarray, labels: np.ndarray, path: Path)
         shown = []
         for value in list(dup.index)[:5]:
             which = [str(labels[i]) for i, g in enumerate(given) if g == value]
-            shown.append(f"{value} ({_name_list(which)})")
+            shown.append(Phrase(msg("io.duplicate_id_part", id=value, features=_name_list(which))))
         raise InputError(
-            f"{path}: duplicate building ids: {'; '.join(shown)}",
-            fix="give every building its own id, or delete the id column to have ids made "
-            "from the footprints",
+            msg("io.duplicate_building_ids", path=path, ids=Joined(shown, en="; ", zh="；"))
         )
     missing = [i for i, g in enumerate(given) if g is None]
     if not missing:
@@ -241,14 +259,15 @@ def _ids(frame: pd.DataFrame, geoms: np.ndarray, labels: np.ndarray, path: Path)
         out[i] = candidate
     if "building_id" in frame.columns:
         warn(
-            f"{path}: {len(missing)} building(s) had no id; ids were made from their footprints "
-            f"({_name_list(labels[missing])})"
+            msg(
+                "io.ids_made",
+                path=path,
+                count=len(missing),
+                features=_name_list(labels[missing]),
+            )
         )
     if clashes:
-        warn(
-            f"{path}: {_name_list(clashes)} repeat the footprint of another building "
-            "(duplicated features?); they got ids with a -2, -3 suffix"
-        )
+        warn(msg("io.ids_repeat_footprint", path=path, features=_name_list(clashes)))
     return [str(v) for v in out]
 
 
@@ -269,11 +288,11 @@ def _counts(
             parse_count(
                 value,
                 what=column,
-                where=_where(list(ids), labels, i),
+                where=_where(ids, labels, i),
                 column=source_name,
+                source=path,
                 minimum=minimum,
                 maximum=maximum,
-                source=path,
             )
         )
     return pd.Series([np.nan if v is None else float(v) for v in values], index=frame.index)
@@ -292,9 +311,13 @@ def _heights(
         number = parse_number(unicodedata.normalize("NFKC", str(value)))
         if number is None or number < 0:
             raise InputError(
-                f"{path}: height {value!r} of {_where(list(ids), labels, i)} (column {source_name!r}) "
-                "is not a height in metres",
-                fix="write the height as a number of metres like 18, or leave it empty",
+                msg(
+                    "io.height_not_metres",
+                    path=path,
+                    value=value,
+                    where=_where(ids, labels, i),
+                    column=source_name,
+                )
             )
         out.append(number)
     return pd.Series(out, index=frame.index, dtype=float)
@@ -314,8 +337,12 @@ def _uses(frame: pd.DataFrame, path: Path) -> pd.Series:
     )
     if unknown:
         warn(
-            f"{path}: building use value(s) {', '.join(unknown[:10])} not recognised; taken as "
-            f"'other' (the uses are {', '.join(BUILDING_USES)})"
+            msg(
+                "io.use_unknown",
+                path=path,
+                values=Joined(unknown[:10]),
+                uses=Joined(BUILDING_USES),
+            )
         )
     return pd.Series(uses, index=frame.index, dtype=object)
 

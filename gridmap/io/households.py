@@ -25,7 +25,9 @@ from gridmap import settings
 from gridmap.errors import InputError, warn
 from gridmap.io import safety
 from gridmap.io.buildings import parse_count
+from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import read_table_text
+from gridmap.messages import msg
 
 __all__ = ["REGISTER_KEYS", "REGISTER_HOUSEHOLDS", "read_register", "join_households"]
 
@@ -68,9 +70,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputError(
-            f"{path}: not a readable .xlsx workbook ({exc})", fix="save it again"
-        ) from exc
+        raise InputError(msg("io.xlsx_unreadable", path=path, reason=str(exc))) from exc
     try:
         sheet = book.worksheets[0]
         rows: list[list[str]] = []
@@ -78,19 +78,14 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         for row in sheet.iter_rows(values_only=True):
             cells += len(row)
             if cells > _XLSX_MAX_CELLS:
-                raise InputError(
-                    f"{path}: the sheet has more than {_XLSX_MAX_CELLS:,} cells",
-                    fix="keep only the register (key and households columns)",
-                )
+                raise InputError(msg("io.xlsx_too_many_cells", path=path, limit=_XLSX_MAX_CELLS))
             rows.append([_cell_text(v) for v in row])
     finally:
         book.close()
     while rows and not any(rows[0]):
         rows.pop(0)
     if not rows:
-        raise InputError(
-            f"{path}: the first sheet is empty", fix="put the register on the first sheet"
-        )
+        raise InputError(msg("io.xlsx_first_sheet_empty", path=path))
     header = rows[0]
     width = max(len(r) for r in rows)
     header = header + [""] * (width - len(header))
@@ -118,17 +113,14 @@ def read_register(path: str | os.PathLike[str]) -> pd.DataFrame:
     name = p.name.lower()
     if name.endswith(".xlsx"):
         if safety.detect_format(p) != "xlsx":
-            raise InputError(f"{p}: not an .xlsx workbook", fix="save it as .xlsx or CSV")
+            raise InputError(msg("io.not_xlsx", path=p))
         table = _read_xlsx(p)
     elif name.endswith(".xls"):
-        raise InputError(f"{p}: an old Excel .xls workbook", fix="save it as .xlsx or CSV (UTF-8)")
+        raise InputError(msg("io.old_xls", path=p))
     else:
         fmt = safety.detect_format(p)
         if fmt != "csv":
-            raise InputError(
-                f"{p}: a household register must be CSV or .xlsx (this is {fmt})",
-                fix="save the register as CSV or .xlsx",
-            )
+            raise InputError(msg("io.register_format", path=p, fmt=fmt))
         table = read_table_text(p.read_bytes(), p)
     table = table.astype(object).map(lambda v: "" if v is None else str(v).strip())
     table.insert(0, "_row", np.arange(len(table)) + 2)
@@ -153,8 +145,7 @@ def _choose_key(
         col = _find(columns, (key,))
         if col is None:
             raise InputError(
-                f"{path}: no column {key!r}; the columns are {', '.join(columns)}",
-                fix="pass the name of the key column of the register",
+                msg("io.register_no_column", path=path, key=key, columns=Joined(columns))
             )
         for _kind, (headers, targets) in REGISTER_KEYS.items():
             if _norm(col) in {_norm(h) for h in headers}:
@@ -163,10 +154,7 @@ def _choose_key(
                         return col, target
         if col in buildings.columns:
             return col, col
-        raise InputError(
-            f"{path}: key column {col!r} matches no column of the buildings",
-            fix="use a key the buildings have: building_id, name or address",
-        )
+        raise InputError(msg("io.register_key_unmatched", path=path, column=col))
     for _kind, (headers, targets) in REGISTER_KEYS.items():
         col = _find(columns, headers)
         if col is None:
@@ -174,11 +162,7 @@ def _choose_key(
         for target in targets:
             if target in buildings.columns:
                 return col, target
-    raise InputError(
-        f"{path}: found no key column to match buildings by (columns: {', '.join(columns)})",
-        fix="add a column building_id (楼栋编号), name (名称) or address (地址) whose values the "
-        "buildings have, or pass key=",
-    )
+    raise InputError(msg("io.register_no_key", path=path, columns=Joined(columns)))
 
 
 def join_households(
@@ -218,15 +202,10 @@ def join_households(
     columns = [c for c in table.columns if c != "_row"]
     hh_col = _find(columns, REGISTER_HOUSEHOLDS)
     if hh_col is None:
-        raise InputError(
-            f"{path}: no households column (columns: {', '.join(columns)})",
-            fix="name the column households or 户数",
-        )
+        raise InputError(msg("io.register_no_households", path=path, columns=Joined(columns)))
     key_col, target = _choose_key(table, buildings, key, path)
     if "building_id" not in buildings.columns:
-        raise InputError(
-            "buildings table has no building_id column", fix="read it with read_buildings"
-        )
+        raise InputError(msg("io.buildings_no_id"))
 
     index: dict[str, list[int]] = {}
     for pos, value in enumerate(buildings[target].to_numpy()):
@@ -237,23 +216,22 @@ def join_households(
     values: dict[int, tuple[int, int]] = {}
     unmatched: list[dict[str, Any]] = []
     for row, key_value, hh_value in zip(table["_row"], table[key_col], table[hh_col], strict=True):
-        where = f"row {row} ({key_col} {key_value!r})"
+        where = Phrase(msg("io.where_register_row", row=row, column=key_col, key=key_value))
         count = parse_count(
             hh_value,
             what="households",
             where=where,
             column=hh_col,
+            source=path,
             minimum=0,
             maximum=settings.MAX_HOUSEHOLDS_PER_BUILDING,
-            source=path,
         )
         if not key_value:
             unmatched.append({"row": int(row), "key": "", "reason": "empty key"})
             continue
         if count is None:
             raise InputError(
-                f"{path}: {where} has no households value (column {hh_col!r})",
-                fix="fill in the number, or delete the row",
+                msg("io.register_row_no_households", path=path, where=where, column=hh_col)
             )
         hits = index.get(_norm(key_value), [])
         if not hits:
@@ -271,9 +249,14 @@ def join_households(
         pos = hits[0]
         if pos in values:
             raise InputError(
-                f"{path}: rows {values[pos][0]} and {row} both give households of "
-                f"{target} {key_value!r}",
-                fix="merge them into one row per building (add up the units yourself)",
+                msg(
+                    "io.register_rows_duplicate",
+                    path=path,
+                    first=values[pos][0],
+                    row=row,
+                    column=target,
+                    key=key_value,
+                )
             )
         values[pos] = (int(row), count)
 
@@ -298,8 +281,13 @@ def join_households(
     ambiguous = [u for u in unmatched if u["reason"].startswith("matches")]
     if ambiguous:
         warn(
-            f"{path}: {len(ambiguous)} row(s) match several buildings by {target} and were not "
-            f"used (rows {', '.join(str(u['row']) for u in ambiguous[:10])})",
+            msg(
+                "io.register_ambiguous",
+                path=path,
+                count=len(ambiguous),
+                column=target,
+                rows=Joined(u["row"] for u in ambiguous[:10]),
+            )
         )
     report = {
         "matched": len(values),

@@ -11,6 +11,7 @@ import pandas as pd
 from gridmap.errors import InputError
 from gridmap.io.households import read_register
 from gridmap.io.read import read_vector
+from gridmap.messages import msg
 
 __all__ = ["read_members"]
 
@@ -39,8 +40,7 @@ def _numbers(table: pd.DataFrame, column: str, path: Path) -> pd.Series:
     if bad.any():
         row = table.loc[bad, "_row"].iloc[0]
         raise InputError(
-            f"{path}: row {row}, column {column}: {text[bad].iloc[0]!r} is not a number",
-            fix=f"write {column} as a plain number",
+            msg("io.member_not_number", path=path, row=row, column=column, value=text[bad].iloc[0])
         )
     return values
 
@@ -66,10 +66,7 @@ def read_members(path: str | os.PathLike[str]) -> pd.DataFrame:
         return points
     table = read_register(p).rename(columns=_HEADERS)
     if "member_id" not in table.columns:
-        raise InputError(
-            f"{p}: the member list has no member_id column",
-            fix="add a member_id (党员编号) column",
-        )
+        raise InputError(msg("io.members_no_id", path=p))
     for column in _NUMERIC:
         if column in table.columns:
             table[column] = _numbers(table, column, p)
@@ -79,8 +76,12 @@ def read_members(path: str | os.PathLike[str]) -> pd.DataFrame:
         if unknown.any():
             row = table.loc[unknown, "_row"].iloc[0]
             raise InputError(
-                f"{p}: row {row}, column available: {table['available'][unknown].iloc[0]!r}",
-                fix="write available as 1/0 (是/否)",
+                msg(
+                    "io.member_available_bad",
+                    path=p,
+                    row=row,
+                    value=table["available"][unknown].iloc[0],
+                )
             )
         table["available"] = ~flags.isin(_FALSE)
     return table.drop(columns="_row")

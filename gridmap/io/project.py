@@ -23,8 +23,10 @@ from pyproj import CRS
 from gridmap.errors import InputError
 from gridmap.io import fields as _fields
 from gridmap.io import safety
+from gridmap.io.phrases import Joined
 from gridmap.io.read import _read_batches
 from gridmap.io.write import _json_default, _plain_columns, atomic_path
+from gridmap.messages import msg
 from gridmap.schema import LAYER_NAMES
 
 __all__ = ["EDIT_LOG", "TABLE_IDS", "write_project", "read_project", "is_project"]
@@ -59,10 +61,7 @@ def _edit_frame(edit_log: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for i, entry in enumerate(edit_log):
         if not isinstance(entry, dict):
-            raise InputError(
-                f"edit log entry {i + 1} is a {type(entry).__name__}, not a dict",
-                fix="log edits as dicts with action and payload",
-            )
+            raise InputError(msg("io.edit_log_not_dict", number=i + 1, kind=type(entry).__name__))
         payload = entry.get("payload")
         if payload is None:
             payload = {k: v for k, v in entry.items() if k not in _EDIT_COLUMNS}
@@ -105,26 +104,28 @@ def write_project(
     """
     dst = Path(path)
     if dst.suffix.lower() != ".gpkg":
-        raise InputError(f"{dst}: a project is a GeoPackage", fix=f"name it {dst.stem}.gpkg")
+        raise InputError(msg("io.project_not_gpkg", path=dst, stem=dst.stem))
     unknown = [name for name in layers if name not in LAYER_NAMES]
     if unknown:
         raise InputError(
-            f"{dst}: unknown project layer(s) {', '.join(map(str, unknown))}",
-            fix=f"use the layer names {', '.join(LAYER_NAMES)}",
+            msg(
+                "io.project_unknown_layers",
+                path=dst,
+                names=Joined(map(str, unknown)),
+                allowed=Joined(LAYER_NAMES),
+            )
         )
     if "buildings" not in layers:
-        raise InputError(
-            f"{dst}: a project needs a buildings layer", fix="pass layers['buildings']"
-        )
+        raise InputError(msg("io.project_no_buildings", path=dst))
     frames = {}
     for name in LAYER_NAMES:
         if name not in layers:
             continue
         gdf = layers[name]
         if not isinstance(gdf, gpd.GeoDataFrame):
-            raise InputError(f"{dst}: layer {name} is not a GeoDataFrame", fix="pass GeoDataFrames")
+            raise InputError(msg("io.project_layer_not_gdf", path=dst, name=name))
         if gdf.crs is None:
-            raise InputError(f"{dst}: layer {name} has no CRS", fix="set the CRS before saving")
+            raise InputError(msg("io.project_layer_no_crs", path=dst, name=name))
         frames[name] = _plain_columns(_sorted(gdf.to_crs(4326), name))
     with atomic_path(dst) as tmp, safety.gdal_warnings(dst):
         for name, frame in frames.items():
@@ -204,11 +205,7 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = safety.check_path(path)
     safety.check_size(p)
     if safety.detect_format(p) != "gpkg" or not is_project(p):
-        raise InputError(
-            f"{p}: not a gridmap project (a GeoPackage with a buildings layer and only the layers "
-            f"{', '.join(LAYER_NAMES)}, edit_log)",
-            fix="create one with gridmap import, or read the file with read_vector",
-        )
+        raise InputError(msg("io.not_a_project", path=p, layers=Joined(LAYER_NAMES)))
     names = _layer_names(p)
     out: dict[str, Any] = {}
     for name in LAYER_NAMES:

@@ -44,6 +44,8 @@ from gridmap.crs_offsets import OFFSET_SYSTEMS, geometries_from_offset, in_china
 from gridmap.errors import CRSError, InputError, warn
 from gridmap.io import fields as _fields
 from gridmap.io import safety
+from gridmap.io.phrases import Joined, Phrase
+from gridmap.messages import Msg, msg
 
 __all__ = [
     "read_vector",
@@ -80,11 +82,6 @@ _CPG_ENCODINGS = {
 }
 # DBF language driver ids meaning code page 936 (GBK), from the ESRI table.
 _LDID_GBK = (0x4D, 0x7A)
-_CRS_FIX = (
-    "pass crs='4326' (GPS/WGS84), '4490' (CGCS2000), 'gcj02' (Amap/Tencent), 'bd09' (Baidu) "
-    "or an EPSG code (command line: --crs)"
-)
-_CHINA_HINT = "gridmap's estimates and defaults are made for Chinese cities"
 
 
 @dataclass
@@ -96,23 +93,35 @@ class _Raw:
     labels: np.ndarray  # "feature 3" / "row 4": how messages name each record
     crs: CRS | None
     unreadable: np.ndarray  # True where a geometry existed but could not be parsed
-    extra_warnings: list[str] = field(default_factory=list)
+    extra_warnings: list[Msg] = field(default_factory=list)
 
 
 def _labels(prefix: str, numbers: np.ndarray) -> np.ndarray:
     return np.array([f"{prefix} {n}" for n in numbers], dtype=object)
 
 
-def _name_list(labels: Iterable[Any]) -> str:
+def _name_list(labels: Iterable[Any]) -> Phrase:
+    """How a message names records labelled ``feature 3`` / ``row 4``: 'features 3, 5 and 2 more'.
+
+    The first label's kind (feature or row) names them all; at most ``_SHOW``
+    numbers are listed.
+    """
     labels = [str(lab) for lab in labels]
-    if not labels:
-        return ""
-    kind = labels[0].split(" ")[0]
+    kind = labels[0].split(" ")[0] if labels else "feature"
     numbers = [lab.split(" ", 1)[1] if lab.startswith(kind + " ") else lab for lab in labels]
-    shown = ", ".join(numbers[:_SHOW])
-    more = f" and {len(labels) - _SHOW} more" if len(labels) > _SHOW else ""
-    plural = "s" if len(labels) > 1 else ""
-    return f"{kind}{plural} {shown}{more}"
+    shown = Joined(numbers[:_SHOW])
+    more = len(labels) - _SHOW
+    if kind == "row":
+        if more > 0:
+            return Phrase(msg("io.rows_more", numbers=shown, more=more))
+        if len(labels) > 1:
+            return Phrase(msg("io.rows_many", numbers=shown))
+        return Phrase(msg("io.rows_one", numbers=shown))
+    if more > 0:
+        return Phrase(msg("io.features_more", numbers=shown, more=more))
+    if len(labels) > 1:
+        return Phrase(msg("io.features_many", numbers=shown))
+    return Phrase(msg("io.features_one", numbers=shown))
 
 
 # --- CRS ----------------------------------------------------------------------
@@ -138,13 +147,13 @@ def parse_crs(value: str | int | None) -> CRS | str | None:
         return key
     match = re.fullmatch(r"(?:epsg:)?(\d{4,6})", text.lower())
     if not match:
-        raise CRSError(f"unknown CRS {text!r}", fix=_CRS_FIX)
+        raise CRSError(msg("io.crs_unknown", crs=text))
     try:
         crs = CRS.from_epsg(int(match.group(1)))
     except ProjCRSError as exc:
-        raise CRSError(f"unknown CRS {text!r}: no such EPSG code", fix=_CRS_FIX) from exc
+        raise CRSError(msg("io.crs_no_such_epsg", crs=text)) from exc
     if not (crs.is_geographic or crs.is_projected):
-        raise CRSError(f"CRS {text!r} ({crs.name}) is not a map CRS", fix=_CRS_FIX)
+        raise CRSError(msg("io.crs_not_map", crs=text, name=crs.name))
     return crs
 
 
@@ -159,26 +168,29 @@ def _resolve_crs(file_crs: CRS | None, option: str | None, path: Path) -> CRS | 
     asked = parse_crs(option)
     if asked is None:
         if file_crs is None:
-            raise CRSError(f"{path}: the file has no coordinate reference system", fix=_CRS_FIX)
+            raise CRSError(msg("io.no_crs", path=path))
         return file_crs
     if isinstance(asked, str):
         if file_crs is not None and not file_crs.is_geographic:
             raise CRSError(
-                f"{path}: crs {_crs_name(asked)} means lon/lat degrees, but the file's CRS is "
-                f"{_crs_name(file_crs)} (projected)",
-                fix="omit crs to use the file's CRS",
+                msg(
+                    "io.crs_offset_on_projected",
+                    path=path,
+                    asked=_crs_name(asked),
+                    file_crs=_crs_name(file_crs),
+                )
             )
         return asked
     if file_crs is not None and not file_crs.equals(asked, ignore_axis_order=True):
         warn(
-            f"{path}: the file says {_crs_name(file_crs)}; reading it as {_crs_name(asked)} "
-            "as asked"
+            msg(
+                "io.crs_override",
+                path=path,
+                file_crs=_crs_name(file_crs),
+                asked=_crs_name(asked),
+            )
         )
     return asked
-
-
-def _lie(n: int) -> str:
-    return "lies" if n == 1 else "lie"
 
 
 def _is_geographic(src: CRS | str) -> bool:
@@ -190,8 +202,7 @@ def _check_coordinates(geoms: np.ndarray, labels: np.ndarray, src: CRS | str, pa
     finite = np.isfinite(bounds).all(axis=1)
     if not finite.all():
         raise CRSError(
-            f"{path}: {_name_list(labels[~finite])}: coordinates that are not numbers",
-            fix="correct or delete those features",
+            msg("io.coords_not_numbers", path=path, features=_name_list(labels[~finite]))
         )
     cx = (bounds[:, 0] + bounds[:, 2]) / 2
     cy = (bounds[:, 1] + bounds[:, 3]) / 2
@@ -205,26 +216,17 @@ def _check_coordinates(geoms: np.ndarray, labels: np.ndarray, src: CRS | str, pa
             | (bounds[:, 3] > 90)
         )
         if out.any():
-            bad = labels[out]
+            bad = _name_list(labels[out])
             sub = bounds[out]
-            example = f"x={sub[0, 0]:.6g}, y={sub[0, 1]:.6g}"
+            x, y = float(sub[0, 0]), float(sub[0, 1])
             if (np.abs(sub[:, [1, 3]]) <= 180).all() and (np.abs(sub[:, [0, 2]]) <= 90).all():
-                raise CRSError(
-                    f"{path}: {_name_list(bad)}: latitude and longitude seem swapped "
-                    f"({example}: a latitude above 90)",
-                    fix="write x as longitude and y as latitude (lon, lat order)",
-                )
+                raise CRSError(msg("io.coords_swapped_above_90", path=path, features=bad, x=x, y=y))
             if np.abs(sub).max() > 1000:
                 raise CRSError(
-                    f"{path}: {_name_list(bad)}: coordinates like {example} look like metres, "
-                    f"but the CRS {name} is in degrees",
-                    fix="give the file's real projected CRS (e.g. crs='EPSG:4547' or the UTM "
-                    "zone), or fix its .prj",
+                    msg("io.metres_as_degrees", path=path, features=bad, x=x, y=y, crs=name)
                 )
             raise CRSError(
-                f"{path}: {_name_list(bad)}: coordinates like {example} lie outside the valid "
-                f"range of {name} (longitude -180..180, latitude -90..90)",
-                fix="check the CRS and the coordinates",
+                msg("io.coords_out_of_range", path=path, features=bad, x=x, y=y, crs=name)
             )
         lon, lat = cx, cy
         swapped = in_china(cy, cx)
@@ -233,9 +235,13 @@ def _check_coordinates(geoms: np.ndarray, labels: np.ndarray, src: CRS | str, pa
         assert isinstance(crs, CRS)
         if np.abs(bounds[:, [0, 2]]).max() <= 180 and np.abs(bounds[:, [1, 3]]).max() <= 90:
             raise CRSError(
-                f"{path}: coordinates like x={bounds[0, 0]:.6g}, y={bounds[0, 1]:.6g} look like "
-                f"degrees, but the CRS {name} is projected (metres)",
-                fix="read it as crs='4326' (or 4490/gcj02/bd09), or fix the file's .prj",
+                msg(
+                    "io.degrees_as_metres",
+                    path=path,
+                    x=float(bounds[0, 0]),
+                    y=float(bounds[0, 1]),
+                    crs=name,
+                )
             )
         transformer = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
         with np.errstate(all="ignore"):
@@ -256,43 +262,58 @@ def _check_coordinates(geoms: np.ndarray, labels: np.ndarray, src: CRS | str, pa
                 | (lat > area.north + margin)
             )
         if bad.any():
-            where = (
-                f"({area.west:g}..{area.east:g} E, {area.south:g}..{area.north:g} N)"
-                if area is not None
-                else ""
-            )
-            raise CRSError(
-                f"{path}: {_name_list(labels[bad])} {_lie(int(bad.sum()))} outside the area "
-                f"where {name} is valid "
-                f"{where}",
-                fix="the file's CRS is probably wrong: give the right one with crs=",
-            )
+            raise CRSError(_outside_area(path, labels[bad], name, area))
     inside = in_china(lon, lat)
     if inside.all():
         return
     if inside.any():
         far = ~inside
+        features = _name_list(labels[far])
         if swapped is not None and swapped[far].all():
+            raise CRSError(msg("io.some_swapped", path=path, features=features))
+        n_inside = int(inside.sum())
+        if int(far.sum()) == 1:
             raise CRSError(
-                f"{path}: {_name_list(labels[far])}: latitude and longitude seem swapped "
-                "(they fall in China only when swapped, like the rest)",
-                fix="write x as longitude and y as latitude for those features",
+                msg("io.far_outside_china_one", path=path, features=features, inside=n_inside)
             )
         raise CRSError(
-            f"{path}: {_name_list(labels[far])} {_lie(int(far.sum()))} far outside China while "
-            "the other "
-            f"{int(inside.sum())} features are inside",
-            fix="correct or delete those features",
+            msg("io.far_outside_china_many", path=path, features=features, inside=n_inside)
         )
     if swapped is not None and swapped.all():
-        raise CRSError(
-            f"{path}: latitude and longitude seem swapped: every feature falls in China only "
-            "when x and y are exchanged",
-            fix="write x as longitude and y as latitude (lon, lat order)",
-        )
+        raise CRSError(msg("io.all_swapped", path=path))
     lon_min, lat_min = float(np.min(lon)), float(np.min(lat))
-    warn(
-        f"{path}: the data lie outside China (near {lon_min:.3f} E, {lat_min:.3f} N); {_CHINA_HINT}"
+    warn(msg("io.outside_china", path=path, lon=lon_min, lat=lat_min))
+
+
+def _outside_area(path: Path, bad: np.ndarray, name: str, area: Any) -> Msg:
+    """The message for features outside the area of use of a projected CRS."""
+    features = _name_list(bad)
+    one = len(bad) == 1
+    if area is None and one:
+        return msg("io.outside_crs_one", path=path, features=features, crs=name)
+    if area is None:
+        return msg("io.outside_crs_many", path=path, features=features, crs=name)
+    west, east, south, north = area.west, area.east, area.south, area.north
+    if one:
+        return msg(
+            "io.outside_crs_area_one",
+            path=path,
+            features=features,
+            crs=name,
+            west=west,
+            east=east,
+            south=south,
+            north=north,
+        )
+    return msg(
+        "io.outside_crs_area_many",
+        path=path,
+        features=features,
+        crs=name,
+        west=west,
+        east=east,
+        south=south,
+        north=north,
     )
 
 
@@ -327,10 +348,7 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, str]:
         try:
             return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8"
         except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path}: starts with a UTF-8 BOM but is not valid UTF-8 (byte {exc.start})",
-                fix="save the file again as UTF-8",
-            ) from exc
+            raise InputError(msg("io.bad_utf8_bom", path=path, byte=exc.start)) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "UTF-16"
     try:
@@ -340,10 +358,7 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: text is neither UTF-8 nor GBK/GB18030 (undecodable byte at {exc.start})",
-            fix="save the file as UTF-8",
-        ) from exc
+        raise InputError(msg("io.undecodable_text", path=path, byte=exc.start)) from exc
 
 
 def _sniff_separator(text: str) -> str:
@@ -370,7 +385,7 @@ def read_table_text(data: bytes, path: Path | str) -> pd.DataFrame:
     """
     text, _ = decode_text(data, path)
     if not text.strip():
-        raise InputError(f"{path}: the table is empty", fix="add a header row and data rows")
+        raise InputError(msg("io.table_empty", path=path))
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -380,9 +395,7 @@ def read_table_text(data: bytes, path: Path | str) -> pd.DataFrame:
             skip_blank_lines=True,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(
-            f"{path}: not a readable CSV table ({exc})", fix="check the quoting"
-        ) from exc
+        raise InputError(msg("io.csv_unreadable", path=path, reason=str(exc))) from exc
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
@@ -458,11 +471,10 @@ def _read_csv(path: Path) -> _Raw:
             geoms[ok] = shapely.points(lon.to_numpy()[ok], lat.to_numpy()[ok])
         unreadable = given & ~ok
         drop = [lon_col, lat_col]
+    elif len(df.columns):
+        raise InputError(msg("io.no_geometry_column", path=path, columns=Joined(df.columns)))
     else:
-        raise InputError(
-            f"{path}: no geometry column: found {', '.join(df.columns) or 'no columns'}",
-            fix="add a 'wkt' column with WKT geometries, or 'lon' and 'lat' (经度, 纬度) columns",
-        )
+        raise InputError(msg("io.no_geometry_column_empty", path=path))
     vertices = int(shapely.get_num_coordinates(geoms).sum())
     safety.check_vertex_count(vertices, path)
     attrs = df.drop(columns=drop)
@@ -487,7 +499,7 @@ def _dbf_text_bytes(dbf: Path) -> tuple[bytes, int]:
     """The bytes of the character fields of a DBF, and its language driver id."""
     data = dbf.read_bytes()
     if len(data) < 32:
-        raise InputError(f"{dbf}: not a readable .dbf file", fix="re-export the Shapefile")
+        raise InputError(msg("io.dbf_unreadable", path=dbf))
     n_records = int.from_bytes(data[4:8], "little")
     header_len = int.from_bytes(data[8:10], "little")
     record_len = int.from_bytes(data[10:12], "little")
@@ -511,7 +523,7 @@ def _dbf_text_bytes(dbf: Path) -> tuple[bytes, int]:
     return b"".join(parts), ldid
 
 
-def _shapefile_encoding(shp: Path) -> tuple[str | None, str | None]:
+def _shapefile_encoding(shp: Path) -> tuple[str | None, Msg | None]:
     """The encoding of a Shapefile's attributes and a warning text, if any."""
     cpg = _shapefile_sibling(shp, ".cpg")
     if cpg is not None:
@@ -525,10 +537,7 @@ def _shapefile_encoding(shp: Path) -> tuple[str | None, str | None]:
             pass
     dbf = _shapefile_sibling(shp, ".dbf")
     if dbf is None:
-        raise InputError(
-            f"{shp}: the .dbf file of the Shapefile is missing",
-            fix="put the .shp, .shx, .dbf (and .prj, .cpg) files together, or zip them",
-        )
+        raise InputError(msg("io.shp_part_missing", path=shp, suffix=".dbf"))
     safety.check_size(dbf)
     text, ldid = _dbf_text_bytes(dbf)
     try:
@@ -539,16 +548,10 @@ def _shapefile_encoding(shp: Path) -> tuple[str | None, str | None]:
     try:
         text.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{shp}: attribute text is neither UTF-8 nor GBK/GB18030 and there is no .cpg file",
-            fix="add a .cpg file naming the encoding (e.g. a line 'GBK'), or re-export as UTF-8",
-        ) from exc
+        raise InputError(msg("io.shp_encoding_unknown", path=shp)) from exc
     if ldid in _LDID_GBK:
         return "GB18030", None
-    return "GB18030", (
-        f"{shp}: no .cpg file; attribute text decoded as GBK/GB18030 (it is not UTF-8): "
-        "check that the names read right"
-    )
+    return "GB18030", msg("io.shp_decoded_gbk", path=shp)
 
 
 def _read_batches(path: Path, *, layer: str | int | None, encoding: str | None) -> _Raw:
@@ -561,9 +564,9 @@ def _read_batches_inner(path: Path, *, layer: str | int | None, encoding: str | 
     try:
         info = pyogrio.read_info(path, layer=layer, encoding=encoding, force_feature_count=True)
     except pyogrio.errors.DataLayerError as exc:
-        raise InputError(f"{path}: {exc}", fix="check the layer name") from exc
+        raise InputError(msg("io.layer_error", path=path, reason=str(exc))) from exc
     except _OGR_ERRORS as exc:
-        raise InputError(f"{path}: not a readable file ({exc})", fix="re-export the file") from exc
+        raise InputError(msg("io.unreadable_file", path=path, reason=str(exc))) from exc
     expected = int(info.get("features") or 0)
     safety.check_feature_count(expected, path, layer=None)
     frames: list[pd.DataFrame] = []
@@ -606,20 +609,13 @@ def _read_batches_inner(path: Path, *, layer: str | int | None, encoding: str | 
                     empty = empty.drop_columns([geom_name])
                 frames.append(empty.to_pandas())
     except _OGR_ERRORS as exc:
-        raise InputError(f"{path}: not a readable file ({exc})", fix="re-export the file") from exc
+        raise InputError(msg("io.unreadable_file", path=path, reason=str(exc))) from exc
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: attribute text is not in the expected encoding ({exc.reason})",
-            fix="save the file as UTF-8 (a Shapefile: add a .cpg file naming its encoding)",
-        ) from exc
+        raise InputError(msg("io.wrong_encoding", path=path, reason=exc.reason)) from exc
     if expected >= 0 and count < expected:
         # GDAL's Arrow stream ends quietly at a damaged record: never lose the
         # rest of the file without saying so.
-        raise InputError(
-            f"{path}: the file is damaged: reading stopped after feature {count} of {expected}",
-            fix="repair or re-export the file (for a Shapefile: the .shp, .shx and .dbf must "
-            "come from the same export)",
-        )
+        raise InputError(msg("io.file_damaged", path=path, count=count, expected=expected))
     attrs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     for col in attrs.columns:
         if (
@@ -633,7 +629,7 @@ def _read_batches_inner(path: Path, *, layer: str | int | None, encoding: str | 
     return _Raw(attrs, geoms, _labels("feature", np.arange(len(geoms)) + 1), crs, unreadable)
 
 
-def _check_json_text(path: Path, tmp: Path) -> tuple[Path, str | None]:
+def _check_json_text(path: Path, tmp: Path) -> tuple[Path, Msg | None]:
     """GeoJSON must be UTF-8 (RFC 7946): strip a BOM, transcode GBK with a warning."""
     data = path.read_bytes()
     try:
@@ -648,7 +644,7 @@ def _check_json_text(path: Path, tmp: Path) -> tuple[Path, str | None]:
     text, _ = decode_text(data, path)
     out = tmp / "data.geojson"
     out.write_text(text, encoding="utf-8")
-    return out, f"{path}: GeoJSON is not UTF-8 as RFC 7946 requires; read it as GBK/GB18030"
+    return out, msg("io.geojson_not_utf8", path=path)
 
 
 def _gpkg_layer(path: Path, layer: str | None) -> str:
@@ -657,15 +653,14 @@ def _gpkg_layer(path: Path, layer: str | None) -> str:
         with safety.gdal_warnings(path):
             listed = pyogrio.list_layers(path)
     except _OGR_ERRORS as exc:
-        raise InputError(f"{path}: not a readable GeoPackage ({exc})", fix="re-export it") from exc
+        raise InputError(msg("io.gpkg_unreadable", path=path, reason=str(exc))) from exc
     names = [str(row[0]) for row in listed]
     spatial = [str(row[0]) for row in listed if row[1] is not None]
     if layer is not None:
+        if layer not in names and names:
+            raise InputError(msg("io.no_such_layer", path=path, layer=layer, names=Joined(names)))
         if layer not in names:
-            raise InputError(
-                f"{path}: no layer {layer!r}; the layers are {', '.join(names) or 'none'}",
-                fix="pass one of those layer names",
-            )
+            raise InputError(msg("io.no_such_layer_none", path=path, layer=layer))
         return layer
     from gridmap.schema import LAYER_NAMES
 
@@ -674,12 +669,9 @@ def _gpkg_layer(path: Path, layer: str | None) -> str:
     if len(spatial) == 1:
         return spatial[0]
     if not spatial:
-        raise InputError(
-            f"{path}: the GeoPackage has no layer with geometries", fix="check the file"
-        )
+        raise InputError(msg("io.gpkg_no_spatial_layer", path=path))
     raise InputError(
-        f"{path}: the GeoPackage has {len(spatial)} layers: {', '.join(spatial)}",
-        fix="choose one with layer= (command line: --layer NAME)",
+        msg("io.gpkg_several_layers", path=path, count=len(spatial), names=Joined(spatial))
     )
 
 
@@ -688,12 +680,11 @@ def _read_kml(path: Path, layer: str | None) -> _Raw:
         with safety.gdal_warnings(path):
             names = [str(row[0]) for row in pyogrio.list_layers(path)]
     except _OGR_ERRORS as exc:
-        raise InputError(f"{path}: not a readable KML file ({exc})", fix="re-export it") from exc
+        raise InputError(msg("io.kml_unreadable", path=path, reason=str(exc))) from exc
     if layer is not None:
         if layer not in names:
             raise InputError(
-                f"{path}: no KML folder {layer!r}; the folders are {', '.join(names)}",
-                fix="pass one of those names",
+                msg("io.no_such_kml_folder", path=path, layer=layer, names=Joined(names))
             )
         names = [layer]
     parts = []
@@ -703,7 +694,7 @@ def _read_kml(path: Path, layer: str | None) -> _Raw:
             raw.attrs = raw.attrs.assign(folder=name)
         parts.append(raw)
     if not parts:
-        raise InputError(f"{path}: the KML file holds no features", fix="check the file")
+        raise InputError(msg("io.kml_empty", path=path))
     geoms = np.concatenate([p.geoms for p in parts])
     return _Raw(
         pd.concat([p.attrs for p in parts], ignore_index=True),
@@ -732,12 +723,11 @@ def _zip_members(path: Path, layer: str | None) -> tuple[list[Any], str | None]:
         if i.filename.lower().endswith(_DATA_ENDINGS)
         and not i.filename.lower().endswith(_fields.SIDECAR_SUFFIX)
     ]
+    if not candidates and infos:
+        listed = Joined(i.filename for i in infos[:_SHOW])
+        raise InputError(msg("io.zip_no_data", path=path, names=listed))
     if not candidates:
-        listed = ", ".join(i.filename for i in infos[:_SHOW]) or "nothing"
-        raise InputError(
-            f"{path}: the zip holds no data file gridmap reads (it holds {listed})",
-            fix="zip a Shapefile (.shp .shx .dbf .prj), GeoJSON, GeoPackage, KML or CSV",
-        )
+        raise InputError(msg("io.zip_no_data_empty", path=path))
 
     def stem(name: str) -> str:
         base = name.rsplit("/", 1)[-1]
@@ -749,10 +739,7 @@ def _zip_members(path: Path, layer: str | None) -> tuple[list[Any], str | None]:
         matches = [i for i in candidates if layer is not None and stem(i.filename) == layer]
         if len(matches) != 1:
             raise InputError(
-                f"{path}: the zip holds several data sets: "
-                f"{', '.join(i.filename for i in candidates)}",
-                fix="choose one with layer= (command line: --layer NAME, the file name without "
-                "its ending)",
+                msg("io.zip_several", path=path, names=Joined(i.filename for i in candidates))
             )
         chosen = matches[0]
         inner_layer = None
@@ -781,10 +768,7 @@ def _materialise(path: Path, fmt: str, layer: str | None) -> Iterator[tuple[Path
         main = files[0]
         inner = safety.detect_format(main)
         if inner not in ("geojson", "gpkg", "shp", "kml", "csv"):
-            raise InputError(
-                f"{path}: zip entry {main.name} is {inner}, not a vector data file",
-                fix="zip a Shapefile, GeoJSON, GeoPackage, KML or CSV",
-            )
+            raise InputError(msg("io.zip_entry_not_vector", path=path, name=main.name, fmt=inner))
         yield main, inner, inner_layer
 
 
@@ -834,10 +818,7 @@ def _read_raw(path: Path, fmt: str, layer: str | None) -> tuple[_Raw, dict[str, 
     if fmt == "shp":
         for suffix in (".shx", ".dbf"):
             if _shapefile_sibling(path, suffix) is None:
-                raise InputError(
-                    f"{path}: the {suffix} file of the Shapefile is missing",
-                    fix="put the .shp, .shx, .dbf (and .prj, .cpg) files together, or zip them",
-                )
+                raise InputError(msg("io.shp_part_missing", path=path, suffix=suffix))
         for suffix in (".shx", ".dbf", ".prj", ".cpg"):
             sib = _shapefile_sibling(path, suffix)
             if sib is not None:
@@ -852,15 +833,28 @@ def _read_raw(path: Path, fmt: str, layer: str | None) -> tuple[_Raw, dict[str, 
             if parsed is not None:
                 sidecar = {"fields": parsed[0], "lists": parsed[1], "booleans": parsed[2]}
         return raw, sidecar or {"fields": None, "lists": [], "booleans": []}
-    raise InputError(
-        f"{path}: {fmt} files are not read here",
-        fix="OpenStreetMap files go through gridmap.osm (command line: gridmap import FILE.osm)"
-        if fmt in ("osm", "osm.bz2", "pbf")
-        else "use GeoJSON, GeoPackage, zipped Shapefile, KML or CSV",
-    )
+    if fmt in ("osm", "osm.bz2", "pbf"):
+        raise InputError(msg("io.osm_not_here", path=path, fmt=fmt))
+    raise InputError(msg("io.format_not_read", path=path, fmt=fmt))
 
 
-def _drop_unusable(raw: _Raw, family: str | None, path: Path) -> tuple[_Raw, list[str]]:
+def _dropped_part(reason: str, which: np.ndarray) -> Phrase:
+    """'features 2, 3 (no geometry)': dropped features and why, for the drop warning."""
+    features = _name_list(which)
+    if reason == "no geometry":
+        return Phrase(msg("io.dropped_no_geometry", features=features))
+    if reason == "unreadable geometry":
+        return Phrase(msg("io.dropped_unreadable", features=features))
+    if reason == "empty geometry":
+        return Phrase(msg("io.dropped_empty", features=features))
+    if reason == "a geometry collection":
+        return Phrase(msg("io.dropped_collection", features=features))
+    if reason == "a point":
+        return Phrase(msg("io.dropped_point", features=features))
+    return Phrase(msg("io.dropped_line", features=features))
+
+
+def _drop_unusable(raw: _Raw, family: str | None, path: Path) -> tuple[_Raw, list[Msg]]:
     geoms = raw.geoms
     types = shapely.get_type_id(geoms)
     reasons = np.full(len(geoms), "", dtype=object)
@@ -880,16 +874,22 @@ def _drop_unusable(raw: _Raw, family: str | None, path: Path) -> tuple[_Raw, lis
             (4, "a point"),
             (5, "a line"),
         ):
-            reasons[other & (types == type_id)] = f"{name}, not a polygon footprint"
+            reasons[other & (types == type_id)] = name
     drop = reasons != ""
     notes = []
     if drop.any():
-        parts = []
-        for reason in dict.fromkeys(reasons[drop]):
-            which = raw.labels[reasons == reason]
-            parts.append(f"{_name_list(which)} ({reason})")
+        parts = [
+            _dropped_part(reason, raw.labels[reasons == reason])
+            for reason in dict.fromkeys(reasons[drop])
+        ]
         notes.append(
-            f"{path}: dropped {int(drop.sum())} feature(s) of {len(geoms)}: {'; '.join(parts)}"
+            msg(
+                "io.dropped_features",
+                path=path,
+                count=int(drop.sum()),
+                total=len(geoms),
+                parts=Joined(parts, en="; ", zh="；"),
+            )
         )
     keep = ~drop
     kept = _Raw(
@@ -905,7 +905,7 @@ def _drop_unusable(raw: _Raw, family: str | None, path: Path) -> tuple[_Raw, lis
 
 def _repair(
     geoms: np.ndarray, labels: np.ndarray, path: Path
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
+) -> tuple[np.ndarray, np.ndarray, list[Msg]]:
     valid = shapely.is_valid(geoms)
     if valid.all():
         return geoms, np.ones(len(geoms), dtype=bool), []
@@ -921,15 +921,15 @@ def _repair(
     if other_bad.any():
         out[other_bad] = shapely.make_valid(geoms[other_bad])
     collapsed = bad & (pd.isna(out) | shapely.is_empty(out))
+    n_bad = int(bad.sum())
+    features = _name_list(labels[bad])
     notes = [
-        f"{path}: repaired {int(bad.sum())} invalid geometr{'y' if bad.sum() == 1 else 'ies'} "
-        f"with make_valid ({_name_list(labels[bad])})"
+        msg("io.repaired_one", path=path, count=n_bad, features=features)
+        if n_bad == 1
+        else msg("io.repaired_many", path=path, count=n_bad, features=features)
     ]
     if collapsed.any():
-        notes.append(
-            f"{path}: dropped {_name_list(labels[collapsed])}: nothing was left after repairing "
-            "the geometry (zero area)"
-        )
+        notes.append(msg("io.repair_collapsed", path=path, features=_name_list(labels[collapsed])))
     return out, ~collapsed, notes
 
 
@@ -941,40 +941,29 @@ def _read(
     safety.check_size(p)
     fmt = safety.detect_format(p)
     if fmt == "xlsx":
-        raise InputError(
-            f"{p}: a spreadsheet holds no geometries",
-            fix="pass it as a household register (--households), or save it as CSV with lon/lat",
-        )
+        raise InputError(msg("io.spreadsheet_no_geometry", path=p))
     with _materialise(p, fmt, layer) as (real, real_fmt, real_layer):
         raw, sidecar = _read_raw(real, real_fmt, real_layer)
     notes = list(raw.extra_warnings)
     if len(raw.geoms) == 0:
-        raise InputError(f"{p}: the file holds no features", fix="check the file or the layer")
+        raise InputError(msg("io.no_features", path=p))
     if family == "polygon":
         types = shapely.get_type_id(raw.geoms)
         if not np.isin(types, (3, 6)).any() and np.isin(types, (0, 4)).any():
-            raise InputError(
-                f"{p}: buildings need footprint polygons, but the features are points",
-                fix="draw the building outlines as polygons (or use an OpenStreetMap extract, "
-                "which has them); points can only be joined as a household register by name "
-                "or id",
-            )
+            raise InputError(msg("io.points_not_footprints", path=p))
         if not np.isin(types, (3, 6)).any() and np.isin(types, (1, 2, 5)).any():
-            raise InputError(
-                f"{p}: buildings need footprint polygons, but the features are lines",
-                fix="close the outlines into polygons in your GIS and export again",
-            )
+            raise InputError(msg("io.lines_not_footprints", path=p))
     raw, dropped = _drop_unusable(raw, family, p)
     notes += dropped
     if len(raw.geoms) == 0:
         for note in notes:
             warn(note)
-        raise InputError(f"{p}: none of the features has a usable geometry", fix="check the file")
+        raise InputError(msg("io.no_usable_geometry", path=p))
     geoms = raw.geoms
     if shapely.has_z(geoms).any():
         n = int(shapely.has_z(geoms).sum())
         geoms = shapely.force_2d(geoms)
-        notes.append(f"{p}: {n} feature(s) had 3D coordinates; the heights were dropped (2D)")
+        notes.append(msg("io.dropped_z", path=p, count=n))
     src = _resolve_crs(raw.crs, crs, p)
     _check_coordinates(geoms, raw.labels, src, p)
     geoms = _to_wgs84(geoms, src)

@@ -33,6 +33,8 @@ from pathlib import Path, PurePosixPath
 
 from gridmap import settings
 from gridmap.errors import HostileInputError, InputError, warn
+from gridmap.io.phrases import Phrase
+from gridmap.messages import msg
 
 __all__ = [
     "GDAL_CONFIG",
@@ -92,6 +94,19 @@ _SNIFF_BYTES = 64 * 1024
 _configured = False
 
 
+def _what(what: str) -> Phrase:
+    """How a message names the file (``what`` of :func:`check_path`, :func:`check_zip`)."""
+    if what == "household register":
+        return Phrase(msg("io.what_register"))
+    if what == "OSM file":
+        return Phrase(msg("io.what_osm_file"))
+    if what == "xlsx workbook":
+        return Phrase(msg("io.what_xlsx"))
+    if what == "zip":
+        return Phrase(msg("io.what_zip"))
+    return Phrase(msg("io.what_input_file"))
+
+
 def allowed_drivers() -> tuple[str, ...]:
     """The GDAL drivers gridmap lets pyogrio use (settings + GDAL's internal MEM)."""
     return tuple(settings.ALLOWED_GDAL_DRIVERS) + _INTERNAL_DRIVERS
@@ -148,7 +163,7 @@ def gdal_warnings(path: Path | str) -> Iterator[None]:
         yield
     for item in caught:
         if issubclass(item.category, RuntimeWarning):
-            warn(f"{path}: GDAL: {item.message}", stacklevel=4)
+            warn(msg("io.gdal_warning", path=path, text=str(item.message)), stacklevel=4)
         else:
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
 
@@ -160,7 +175,7 @@ def check_path(path: str | os.PathLike[str], *, what: str = "input file") -> Pat
     ----------
     path : str or path-like
         The path as the user gave it.
-    what : str
+    what : {"input file", "household register", "OSM file"}
         How the message names the file.
 
     Returns
@@ -170,27 +185,20 @@ def check_path(path: str | os.PathLike[str], *, what: str = "input file") -> Pat
     """
     text = os.fspath(path)
     low = text.replace("\\", "/").lower()
-    if low.startswith("/vsi") or re.match(r"^[a-z0-9+.-]{2,}:", low):
-        kind = "a GDAL virtual path" if low.startswith("/vsi") else "a URL or driver-prefixed path"
-        raise HostileInputError(
-            f"{text}: {what} is {kind}; gridmap reads plain local files only",
-            fix="download or unpack the file and pass its local path",
-        )
+    if low.startswith("/vsi"):
+        raise HostileInputError(msg("io.virtual_path", path=text, what=_what(what)))
+    if re.match(r"^[a-z0-9+.-]{2,}:", low):
+        raise HostileInputError(msg("io.url_path", path=text, what=_what(what)))
     p = Path(text).expanduser()
     if not p.exists():
-        raise InputError(f"{text}: no such file", fix="check the path")
+        raise InputError(msg("io.no_such_file", path=text))
     if p.is_dir():
-        raise InputError(
-            f"{text}: is a folder, not a file", fix="pass the file itself (e.g. the .shp or .zip)"
-        )
+        raise InputError(msg("io.is_folder", path=text))
     if not p.is_file():
-        raise HostileInputError(f"{text}: not a regular file", fix="pass a regular file")
+        raise HostileInputError(msg("io.not_regular_file", path=text))
     resolved = p.resolve()
     if resolved.as_posix().lower().startswith("/vsi"):
-        raise HostileInputError(
-            f"{text}: resolves to {resolved}, which GDAL would take for a virtual path; refused",
-            fix="move the file to another folder",
-        )
+        raise HostileInputError(msg("io.resolves_to_virtual", path=text, resolved=resolved))
     return resolved
 
 
@@ -199,10 +207,7 @@ def check_size(path: Path, *, limit: int | None = None) -> int:
     limit = settings.MAX_FILE_BYTES if limit is None else limit
     size = path.stat().st_size
     if size > limit:
-        raise HostileInputError(
-            f"{path}: file is {size:,} bytes, above the limit of {limit:,} bytes",
-            fix="split the file, or raise gridmap.settings.MAX_FILE_BYTES if you trust it",
-        )
+        raise HostileInputError(msg("io.file_too_large", path=path, size=size, limit=limit))
     return size
 
 
@@ -220,32 +225,20 @@ def _declared(path: Path) -> str | None:
 def _xml_kind(text: str, path: Path) -> str:
     head = text.lstrip("\ufeff \t\r\n")
     if re.search(r"<\s*(OGRVRTDataSource|VRTDataset|GDALG)\b", text, re.IGNORECASE):
-        raise HostileInputError(
-            f"{path}: is a GDAL VRT, which can make GDAL read other files or URLs; refused",
-            fix="export the data itself to GeoJSON, GeoPackage or a zipped Shapefile",
-        )
+        raise HostileInputError(msg("io.gdal_vrt", path=path))
     if re.search(r"<!\s*(DOCTYPE|ENTITY)", head[:_SNIFF_BYTES], re.IGNORECASE):
-        raise HostileInputError(
-            f"{path}: XML with a DOCTYPE/ENTITY declaration (entity expansion); refused",
-            fix="remove the DOCTYPE from the file",
-        )
+        raise HostileInputError(msg("io.xml_doctype", path=path))
     root = re.search(
         r"<\s*([A-Za-z_][\w.:-]*)", re.sub(r"<\?.*?\?>|<!--.*?-->", "", head, flags=re.S)
     )
     name = root.group(1).split(":")[-1].lower() if root else ""
     if name == "kml":
         if re.search(r"<\s*(\w+:)?NetworkLink\b", text):
-            raise HostileInputError(
-                f"{path}: KML with a NetworkLink (it points GDAL at another file or URL); refused",
-                fix="save the linked data into the KML itself",
-            )
+            raise HostileInputError(msg("io.kml_network_link", path=path))
         return "kml"
     if name == "osm":
         return "osm"
-    raise InputError(
-        f"{path}: XML document <{name}> is not a format gridmap reads",
-        fix="convert it to GeoJSON, GeoPackage, KML or a zipped Shapefile",
-    )
+    raise InputError(msg("io.xml_unknown", path=path, name=name))
 
 
 def _read_head(path: Path, n: int = _SNIFF_BYTES) -> bytes:
@@ -281,10 +274,7 @@ def detect_format(path: Path) -> str:
     if head.startswith(b"SQLite format 3\x00"):
         app_id = head[68:72]
         if app_id not in (b"GPKG", b"GP10", b"GP11"):
-            raise HostileInputError(
-                f"{path}: a SQLite database that is not a GeoPackage; refused",
-                fix="export the data as a GeoPackage (.gpkg)",
-            )
+            raise HostileInputError(msg("io.sqlite_not_gpkg", path=path))
         detected = "gpkg"
     elif head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         detected = "xlsx" if declared == "xlsx" else "zip"
@@ -295,20 +285,13 @@ def detect_format(path: Path) -> str:
     elif len(head) >= 16 and b"OSMHeader" in head[:32]:
         detected = "pbf"
     elif head[:2] == b"\x1f\x8b":
-        raise InputError(
-            f"{path}: a gzip file; gridmap reads .zip archives", fix="unpack it, or zip it instead"
-        )
+        raise InputError(msg("io.gzip_file", path=path))
     elif head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InputError(
-            f"{path}: an old Excel .xls workbook", fix="save it as .xlsx or CSV (UTF-8)"
-        )
+        raise InputError(msg("io.old_xls", path=path))
     else:
         text = head.decode("utf-8", errors="replace") if head else ""
         if "\x00" in text:
-            raise InputError(
-                f"{path}: binary file of an unknown format",
-                fix="use GeoJSON, GeoPackage, zipped Shapefile, KML or CSV",
-            )
+            raise InputError(msg("io.binary_unknown", path=path))
         stripped = text.lstrip("\ufeff \t\r\n")
         if re.search(r"<\s*OGRVRTDataSource\b", text, re.IGNORECASE):
             _xml_kind(text, path)
@@ -319,16 +302,12 @@ def detect_format(path: Path) -> str:
         elif declared == "csv" or (declared is None and stripped):
             detected = "csv"
         elif not stripped:
-            raise InputError(f"{path}: the file is empty", fix="check that it was saved completely")
+            raise InputError(msg("io.empty_file", path=path))
     if detected is None:
-        raise InputError(
-            f"{path}: unknown file format",
-            fix="use GeoJSON, GeoPackage, zipped Shapefile, KML or CSV",
-        )
+        raise InputError(msg("io.unknown_format", path=path))
     if declared is not None and declared != detected:
         raise HostileInputError(
-            f"{path}: the name says {declared} but the content is {detected}; refused",
-            fix=f"rename the file to match its content (a .{detected} file) if you trust it",
+            msg("io.name_content_mismatch", path=path, declared=declared, detected=detected)
         )
     return detected
 
@@ -344,7 +323,7 @@ def check_zip(path: Path, *, what: str = "zip") -> list[zipfile.ZipInfo]:
     ----------
     path : Path
         A zip file (or an .xlsx workbook, which is one).
-    what : str
+    what : {"zip", "xlsx workbook"}
         How the message names the archive.
 
     Returns
@@ -357,13 +336,17 @@ def check_zip(path: Path, *, what: str = "zip") -> list[zipfile.ZipInfo]:
             infos = zf.infolist()
     except zipfile.BadZipFile as exc:
         raise InputError(
-            f"{path}: not a readable {what} ({exc})", fix="re-create the archive"
+            msg("io.zip_unreadable", path=path, what=_what(what), reason=str(exc))
         ) from exc
     if len(infos) > settings.MAX_ZIP_ENTRIES:
         raise HostileInputError(
-            f"{path}: {what} has {len(infos):,} entries, above the limit of "
-            f"{settings.MAX_ZIP_ENTRIES:,}",
-            fix="put only the data files in the archive",
+            msg(
+                "io.zip_too_many_entries",
+                path=path,
+                what=_what(what),
+                count=len(infos),
+                limit=settings.MAX_ZIP_ENTRIES,
+            )
         )
     total = 0
     files = []
@@ -377,45 +360,42 @@ def check_zip(path: Path, *, what: str = "zip") -> list[zipfile.ZipInfo]:
             or "\\" in name
             or "\x00" in name
         ):
-            raise HostileInputError(
-                f"{path}: {what} entry {name!r} points outside the archive (path traversal); "
-                "refused",
-                fix="re-create the archive with plain relative names",
-            )
+            raise HostileInputError(msg("io.zip_traversal", path=path, what=_what(what), name=name))
         if _is_symlink(info):
-            raise HostileInputError(
-                f"{path}: {what} entry {name!r} is a symbolic link; refused",
-                fix="re-create the archive with the files themselves",
-            )
+            raise HostileInputError(msg("io.zip_symlink", path=path, what=_what(what), name=name))
         if info.flag_bits & 0x1:
-            raise InputError(
-                f"{path}: {what} entry {name!r} is encrypted", fix="re-create it without a password"
-            )
+            raise InputError(msg("io.zip_encrypted", path=path, what=_what(what), name=name))
         if info.is_dir():
             continue
         low = name.lower()
-        if what == "zip" and (low.endswith(".vrt") or low.endswith(_ARCHIVE_ENDINGS)):
-            kind = "a GDAL VRT" if low.endswith(".vrt") else "a nested archive"
-            raise HostileInputError(
-                f"{path}: {what} entry {name!r} is {kind}; refused",
-                fix="put the data files themselves in one flat archive",
-            )
+        if what == "zip" and low.endswith(".vrt"):
+            raise HostileInputError(msg("io.zip_vrt", path=path, what=_what(what), name=name))
+        if what == "zip" and low.endswith(_ARCHIVE_ENDINGS):
+            raise HostileInputError(msg("io.zip_nested", path=path, what=_what(what), name=name))
         if info.file_size > 0 and (
             info.compress_size == 0 or info.file_size / info.compress_size > settings.MAX_ZIP_RATIO
         ):
             ratio = info.file_size / max(info.compress_size, 1)
             raise HostileInputError(
-                f"{path}: {what} entry {name!r} expands {ratio:,.0f} times "
-                f"({info.file_size:,} bytes), above the ratio limit of {settings.MAX_ZIP_RATIO} "
-                "(zip bomb?)",
-                fix="send the files unzipped, or raise gridmap.settings.MAX_ZIP_RATIO",
+                msg(
+                    "io.zip_ratio",
+                    path=path,
+                    what=_what(what),
+                    name=name,
+                    ratio=ratio,
+                    size=info.file_size,
+                    limit=settings.MAX_ZIP_RATIO,
+                )
             )
         total += info.file_size
         if total > settings.MAX_UNCOMPRESSED_BYTES:
             raise HostileInputError(
-                f"{path}: {what} expands to more than {settings.MAX_UNCOMPRESSED_BYTES:,} bytes "
-                "(zip bomb?)",
-                fix="split the data, or raise gridmap.settings.MAX_UNCOMPRESSED_BYTES",
+                msg(
+                    "io.zip_total",
+                    path=path,
+                    what=_what(what),
+                    limit=settings.MAX_UNCOMPRESSED_BYTES,
+                )
             )
         files.append(info)
     return files
@@ -448,10 +428,7 @@ def extract_zip(path: Path, entries: Iterable[zipfile.ZipInfo], dest: Path) -> l
         for info in entries:
             target = dest / PurePosixPath(info.filename).name
             if target.exists():
-                raise InputError(
-                    f"{path}: two zip entries are named {target.name!r}",
-                    fix="keep one data set per archive",
-                )
+                raise InputError(msg("io.zip_duplicate_name", path=path, name=target.name))
             try:
                 with zf.open(info) as src, target.open("wb") as dst:
                     left = info.file_size
@@ -463,14 +440,12 @@ def extract_zip(path: Path, entries: Iterable[zipfile.ZipInfo], dest: Path) -> l
                         written += len(chunk)
                         if left < 0 or written > settings.MAX_UNCOMPRESSED_BYTES:
                             raise HostileInputError(
-                                f"{path}: entry {info.filename!r} is larger than its header says",
-                                fix="re-create the archive",
+                                msg("io.zip_entry_too_large", path=path, name=info.filename)
                             )
                         dst.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
                 raise InputError(
-                    f"{path}: entry {info.filename!r} is corrupt ({exc})",
-                    fix="re-create the archive",
+                    msg("io.zip_entry_corrupt", path=path, name=info.filename, reason=str(exc))
                 ) from exc
             out.append(target)
     return out
@@ -496,11 +471,13 @@ def check_gpkg(path: Path) -> list[str]:
             ).fetchall()
             for name, sql in rows:
                 module = re.search(r"USING\s+(\w+)", sql or "", re.IGNORECASE)
-                if module is None or module.group(1).lower() != "rtree":
+                if module is None:
                     raise HostileInputError(
-                        f"{path}: GeoPackage table {name!r} is a virtual table "
-                        f"({module.group(1) if module else 'unknown'}); refused",
-                        fix="export the data to a plain GeoPackage",
+                        msg("io.gpkg_virtual_table_unknown", path=path, name=name)
+                    )
+                if module.group(1).lower() != "rtree":
+                    raise HostileInputError(
+                        msg("io.gpkg_virtual_table", path=path, name=name, module=module.group(1))
                     )
             tables = [
                 r[0]
@@ -511,17 +488,25 @@ def check_gpkg(path: Path) -> list[str]:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise InputError(f"{path}: not a readable GeoPackage ({exc})", fix="re-export it") from exc
+        raise InputError(msg("io.gpkg_unreadable", path=path, reason=str(exc))) from exc
     return tables
 
 
 def check_feature_count(n: int, path: Path | str, *, layer: str | None = None) -> None:
     """Refuse more than ``settings.MAX_FEATURES`` features."""
-    if n > settings.MAX_FEATURES:
-        where = f" layer {layer!r}" if layer else ""
+    if n > settings.MAX_FEATURES and layer:
         raise HostileInputError(
-            f"{path}{where}: {n:,} features, above the limit of {settings.MAX_FEATURES:,}",
-            fix="split the area into parts, or raise gridmap.settings.MAX_FEATURES",
+            msg(
+                "io.too_many_features_layer",
+                path=path,
+                layer=layer,
+                count=n,
+                limit=settings.MAX_FEATURES,
+            )
+        )
+    if n > settings.MAX_FEATURES:
+        raise HostileInputError(
+            msg("io.too_many_features", path=path, count=n, limit=settings.MAX_FEATURES)
         )
 
 
@@ -529,8 +514,7 @@ def check_vertex_count(n: int, path: Path | str) -> None:
     """Refuse more than ``settings.MAX_VERTICES`` vertices."""
     if n > settings.MAX_VERTICES:
         raise HostileInputError(
-            f"{path}: more than {settings.MAX_VERTICES:,} vertices ({n:,} read so far)",
-            fix="simplify the geometries or split the area, or raise gridmap.settings.MAX_VERTICES",
+            msg("io.too_many_vertices", path=path, limit=settings.MAX_VERTICES, count=n)
         )
 
 
@@ -557,19 +541,16 @@ def _bz2_head(path: Path) -> bytes:
                 elif decomp.needs_input:
                     pending = fh.read(1 << 20)
                     if not pending:
-                        raise EOFError("the bz2 stream ends early")
+                        raise InputError(msg("io.bz2_truncated", path=path))
                 data = decomp.decompress(pending, max_length=1 << 22)
                 pending = b""
                 total += len(data)
                 if len(head) < _SNIFF_BYTES:
                     head += data[: _SNIFF_BYTES - len(head)]
                 if total > limit:
-                    raise HostileInputError(
-                        f"{path}: decompresses to more than {limit:,} bytes (bz2 bomb?)",
-                        fix="use a smaller extract, or raise gridmap.settings.MAX_UNCOMPRESSED_BYTES",
-                    )
+                    raise HostileInputError(msg("io.bz2_bomb", path=path, limit=limit))
     except (OSError, EOFError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable bz2 file ({exc})", fix="re-download it") from exc
+        raise InputError(msg("io.bz2_unreadable", path=path, reason=str(exc))) from exc
     return head
 
 
@@ -593,13 +574,10 @@ def check_osm_path(path: str | os.PathLike[str]) -> Path:
     check_size(p)
     fmt = detect_format(p)
     if fmt not in ("osm", "osm.bz2", "pbf"):
-        raise InputError(
-            f"{p}: not an OpenStreetMap file (content is {fmt})",
-            fix="pass a .osm, .osm.bz2 or .osm.pbf extract",
-        )
+        raise InputError(msg("io.not_osm", path=p, fmt=fmt))
     if fmt == "osm.bz2":
         head = _bz2_head(p)
         text = head.decode("utf-8", errors="replace")
         if _xml_kind(text, p) != "osm":
-            raise InputError(f"{p}: the bz2 file holds no OSM XML", fix="re-download it")
+            raise InputError(msg("io.bz2_no_osm", path=p))
     return p

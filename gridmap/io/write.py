@@ -39,7 +39,9 @@ from gridmap.errors import CRSError, InputError, warn
 from gridmap.io import fields as _fields
 from gridmap.io import safety
 from gridmap.io.fields import SHAPEFILE_FIELDS
+from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import parse_crs
+from gridmap.messages import Msg, msg
 
 __all__ = [
     "SHAPEFILE_FIELDS",
@@ -102,7 +104,7 @@ def atomic_path(dst: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(dst)
     if final.is_dir():
-        raise InputError(f"{final}: is a folder", fix="give a file name to write")
+        raise InputError(msg("io.dest_is_folder", path=final))
     final.parent.mkdir(parents=True, exist_ok=True)
     tmpdir = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
@@ -244,7 +246,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 def _export_crs(crs: str) -> tuple[CRS | str, str]:
     parsed = parse_crs(crs)
     if parsed is None:
-        raise CRSError("no export CRS given", fix="use 4326, 4490, gcj02 or bd09")
+        raise CRSError(msg("io.no_export_crs"))
     if isinstance(parsed, str):
         return parsed, parsed.upper()
     epsg = parsed.to_epsg()
@@ -254,7 +256,7 @@ def _export_crs(crs: str) -> tuple[CRS | str, str]:
 def _to_export_crs(gdf: gpd.GeoDataFrame, crs: str) -> tuple[gpd.GeoDataFrame, CRS | str, str]:
     """A copy of ``gdf`` in the export CRS; offsets keep the EPSG:4326 label."""
     if gdf.crs is None:
-        raise CRSError("the table to export has no CRS", fix="set its CRS before exporting")
+        raise CRSError(msg("io.export_no_crs"))
     target, name = _export_crs(crs)
     wgs = gdf.to_crs(4326)
     if isinstance(target, str):
@@ -341,7 +343,7 @@ def geojson_text(gdf: gpd.GeoDataFrame, *, digits: int = settings.GEOJSON_PRECIS
 
 def write_geojson(
     gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, crs: str = "4326"
-) -> list[str]:
+) -> list[Msg]:
     """Write RFC 7946 GeoJSON atomically (EPSG:4326, CCW rings, 6 decimals, ids, no crs).
 
     Parameters
@@ -357,17 +359,14 @@ def write_geojson(
 
     Returns
     -------
-    list of str
-        Warnings (also emitted as GridmapWarning).
+    list of Msg
+        Warnings (also emitted as GridmapWarning), each renders in Chinese or
+        English (``Msg.line(lang)``).
     """
     out, target, name = _to_export_crs(gdf, crs)
     notes = []
     if not (isinstance(target, CRS) and target.to_epsg() == 4326):
-        note = (
-            f"{path}: GeoJSON written in {name}, so it is no longer RFC 7946 "
-            "(which requires WGS84 / EPSG:4326); give it only to systems that expect "
-            f"{name}"
-        )
+        note = msg("io.geojson_not_rfc7946", path=path, crs=name)
         notes.append(note)
         warn(note)
     write_text(path, geojson_text(out))
@@ -424,21 +423,18 @@ def _dbf_text(value: Any) -> Any:
     return data[:_DBF_TEXT_BYTES].decode("utf-8", errors="ignore")
 
 
-def _write_shapefile_zip(gdf: gpd.GeoDataFrame, tmp: Path, *, crs: CRS, path: Path) -> list[str]:
+def _write_shapefile_zip(gdf: gpd.GeoDataFrame, tmp: Path, *, crs: CRS, path: Path) -> list[Msg]:
     frame, lists, bools = _fields.join_lists(gdf)
     geom = frame.geometry.name
     types = set(shapely.get_type_id(frame.geometry.to_numpy()).tolist()) - {-1}
-    families = {
-        "point": {0, 4},
-        "line": {1, 2, 5},
-        "polygon": {3, 6},
-    }
-    found = [name for name, ids in families.items() if types & ids]
+    families = (
+        (Phrase(msg("io.geometry_point")), {0, 4}),
+        (Phrase(msg("io.geometry_line")), {1, 2, 5}),
+        (Phrase(msg("io.geometry_polygon")), {3, 6}),
+    )
+    found = [name for name, ids in families if types & ids]
     if len(found) > 1 or 7 in types:
-        raise InputError(
-            f"{path}: a Shapefile holds one geometry type, but the table mixes {', '.join(found)}",
-            fix="export as GeoPackage or GeoJSON, or split the table by type",
-        )
+        raise InputError(msg("io.shp_mixed_types", path=path, types=Joined(found)))
     notes = []
     for col in bools:
         frame[col] = frame[col].astype(np.int64)
@@ -455,10 +451,7 @@ def _write_shapefile_zip(gdf: gpd.GeoDataFrame, tmp: Path, *, crs: CRS, path: Pa
                 cut.append(col)
             frame[col] = after
     if cut:
-        note = (
-            f"{path}: text longer than {_DBF_TEXT_BYTES} bytes was cut in column(s) "
-            f"{', '.join(cut)} (a Shapefile limit)"
-        )
+        note = msg("io.shp_text_cut", path=path, limit=_DBF_TEXT_BYTES, columns=Joined(cut))
         notes.append(note)
         warn(note)
     frame = frame.rename(columns=mapping).set_crs(crs, allow_override=True)
@@ -482,7 +475,7 @@ def _write_shapefile_zip(gdf: gpd.GeoDataFrame, tmp: Path, *, crs: CRS, path: Pa
 
 def export_layer(
     gdf: gpd.GeoDataFrame, dst: str | os.PathLike[str], *, fmt: str, crs: str = "4326"
-) -> list[str]:
+) -> list[Msg]:
     """Write one table for city systems: GeoJSON, GeoPackage, zipped Shapefile or CSV.
 
     Parameters
@@ -500,8 +493,9 @@ def export_layer(
 
     Returns
     -------
-    list of str
-        Warnings (also emitted as GridmapWarning).
+    list of Msg
+        Warnings (also emitted as GridmapWarning), for the user in either
+        language (``Msg.line(lang)``).
 
     Notes
     -----
@@ -514,20 +508,15 @@ def export_layer(
     if fmt == "json":
         fmt = "geojson"
     if fmt not in EXPORT_FORMATS:
-        raise InputError(
-            f"unknown export format {fmt!r}", fix=f"use one of {', '.join(EXPORT_FORMATS)}"
-        )
+        raise InputError(msg("io.export_format_unknown", fmt=fmt, formats=Joined(EXPORT_FORMATS)))
     path = Path(dst)
     if fmt == "geojson":
         return write_geojson(gdf, path, crs=crs)
     out, target, name = _to_export_crs(gdf, crs)
     label = CRS.from_epsg(4326) if isinstance(target, str) else target
-    notes: list[str] = []
+    notes: list[Msg] = []
     if isinstance(target, str):
-        note = (
-            f"{path}: coordinates written in {name}; the file is labelled EPSG:4326 because "
-            f"{name} has no EPSG code"
-        )
+        note = msg("io.offset_labelled_4326", path=path, crs=name)
         notes.append(note)
         warn(note)
     if fmt == "gpkg":
@@ -536,9 +525,7 @@ def export_layer(
             _write_gpkg(out, tmp, layer=layer, crs=label)
     elif fmt == "shp":
         if path.suffix.lower() != ".zip":
-            raise InputError(
-                f"{path}: a Shapefile is exported as a .zip", fix=f"name it {path.stem}.zip"
-            )
+            raise InputError(msg("io.shp_needs_zip", path=path, stem=path.stem))
         with atomic_path(path) as tmp:
             notes += _write_shapefile_zip(out, tmp, crs=label, path=path)
     else:
@@ -553,7 +540,7 @@ def export_file(
     fmt: str,
     crs: str = "4326",
     layer: str | None = None,
-) -> list[str]:
+) -> list[Msg]:
     """Export a layer of a project GeoPackage (default ``buildings``) or a vector file.
 
     Parameters
@@ -571,8 +558,8 @@ def export_file(
 
     Returns
     -------
-    list of str
-        Warnings.
+    list of Msg
+        Warnings (see :func:`export_layer`).
     """
     from gridmap.io.project import is_project, read_project
     from gridmap.io.read import read_vector
@@ -584,8 +571,7 @@ def export_file(
         if not isinstance(table, gpd.GeoDataFrame):
             present = [k for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)]
             raise InputError(
-                f"{src}: the project has no layer {name!r}; it has {', '.join(present)}",
-                fix="pass one of those with --layer",
+                msg("io.project_no_layer", path=src, layer=name, layers=Joined(present))
             )
     else:
         table = read_vector(src, layer=layer)

@@ -55,6 +55,27 @@ def placeholders(template: str | None) -> set[str]:
     return names
 
 
+class _Formatter(string.Formatter):
+    """str.format, plus ``{name:zh}`` / ``{name:en}``: a value that is itself text.
+
+    A value with its own wording (a :class:`Msg`, or ``gridmap.io.phrases``)
+    renders in the language the spec names; any other value as ``str(value)``.
+    """
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec in LANGUAGES:
+            if isinstance(value, Msg):
+                return value.text(format_spec)
+            try:
+                return format(value, format_spec)
+            except (TypeError, ValueError):
+                return str(value)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
+
+
 @dataclass(frozen=True)
 class Msg:
     """A catalogue key with the values of its placeholders; renders in either language."""
@@ -68,12 +89,14 @@ class Msg:
 
     def text(self, lang: str = "en") -> str:
         """The message without its fix hint, whitespace collapsed."""
-        return " ".join(self.entry.template(lang).format(**self.params).split())
+        return " ".join(_FORMATTER.format(self.entry.template(lang), **self.params).split())
 
     def fix(self, lang: str = "en") -> str | None:
         """The fix hint, or None when the entry has none."""
         template = self.entry.fix_template(lang)
-        return None if template is None else " ".join(template.format(**self.params).split())
+        if template is None:
+            return None
+        return " ".join(_FORMATTER.format(template, **self.params).split())
 
     def line(self, lang: str = "en") -> str:
         """Message and fix hint on one line, as printed after ``error:`` or ``warning:``."""
