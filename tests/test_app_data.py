@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import warnings
 import zipfile
 from pathlib import Path
@@ -127,6 +128,39 @@ def test_an_uploaded_project_keeps_its_grid_bounds_and_edits(tmp_path: Path) -> 
     # Any other file has no edit log.
     plain = layers["buildings"].to_json(to_wgs84=True).encode("utf-8")
     assert read_upload("b.geojson", plain).edit_log == []
+
+
+def test_a_refused_upload_and_its_warnings_speak_the_planner_language() -> None:
+    import re
+
+    bowtie = [
+        [116.30, 39.90],
+        [116.301, 39.901],
+        [116.301, 39.90],
+        [116.30, 39.901],
+        [116.30, 39.90],
+    ]
+    square = [
+        [116.31, 39.90],
+        [116.311, 39.90],
+        [116.311, 39.901],
+        [116.31, 39.901],
+        [116.31, 39.90],
+    ]
+    features = [
+        {"type": "Feature", "properties": {"building_id": i, "households": 20},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for i, ring in (("B1", bowtie), ("B2", square))
+    ]  # fmt: skip
+    repaired = json.dumps({"type": "FeatureCollection", "features": features})
+    with pytest.raises(UploadError) as refused:
+        read_upload("无坐标.geojson", b'{"type": "FeatureCollection", "features": [1]}', lang="zh")
+    assert refused.value.key == "upload.refused"
+    reason = str(refused.value.values["message"])
+    assert re.search(r"[\u4e00-\u9fff]", reason) and "无坐标.geojson" in reason
+    assert "gridmap-upload-" not in reason
+    upload = read_upload("b.geojson", repaired.encode("utf-8"), lang="zh")
+    assert upload.notes and all(re.search(r"[\u4e00-\u9fff]", n) for n in upload.notes)
 
 
 def test_upload_refusals_are_clear_messages() -> None:

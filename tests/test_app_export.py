@@ -50,7 +50,8 @@ def test_geojson_download_is_rfc7946(project: state.Project) -> None:
 def test_gcj02_geojson_says_it_is_no_longer_rfc7946(project: state.Project) -> None:
     _name, data, notes = export_bytes(project, layer="grids", fmt="geojson", crs="gcj02")
     assert notes and "RFC 7946" in notes[0]["en"] and "gridmap-export-" not in notes[0]["en"]
-    assert "gridmap-export-" not in notes[0]["zh"]
+    assert "gridmap-export-" not in notes[0]["zh"] and "RFC 7946" in notes[0]["zh"]
+    assert notes[0]["zh"] != notes[0]["en"]
     shifted = json.loads(data)["features"][0]["geometry"]["coordinates"][0][0]
     plain = json.loads(export_bytes(project, layer="grids", fmt="geojson", crs="4326")[1])
     assert shifted != plain["features"][0]["geometry"]["coordinates"][0][0]
