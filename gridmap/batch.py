@@ -49,7 +49,9 @@ import numpy as np
 import pandas as pd
 
 from gridmap import settings
-from gridmap.errors import GridmapError, InputError, warn
+from gridmap.errors import GridmapError, GridmapWarning, InputError, warn
+from gridmap.messages import msg
+from gridmap.messages.core import Rendered
 
 __all__ = [
     "CHUNK_KEYS",
@@ -184,6 +186,10 @@ class ChunkResult:
         ``Type: message`` of a failed chunk.
     warnings : tuple of str
         Warnings the engines gave for this chunk.
+    error_zh : str or None
+        ``error`` in Chinese (the same text when it has no catalogue message).
+    warnings_zh : tuple of str
+        ``warnings`` in Chinese, in the same order.
     seconds : float
         Time the worker spent on the chunk (0 for skipped chunks).
     peak_rss_mb : float or None
@@ -210,6 +216,8 @@ class ChunkResult:
     directory: str | None = None
     bounds: tuple[float, float, float, float] | None = None
     worker: str | None = None
+    error_zh: str | None = None
+    warnings_zh: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,7 @@ class BatchReport:
         rows = [asdict(c) for c in self.chunks]
         for row in rows:
             row["warnings"] = len(row["warnings"])
+            del row["warnings_zh"]
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
@@ -328,10 +337,7 @@ def _source_kind(path: Path) -> str:
         return "parquet"
     if name.endswith(GPKG_SUFFIXES):
         return "gpkg"
-    raise InputError(
-        f"{path}: batch input must be GeoParquet (.parquet) or GeoPackage (.gpkg)",
-        fix="convert it with 'gridmap import SRC --out city.gpkg', or write GeoParquet",
-    )
+    raise InputError(msg("core.batch_bad_source_kind", path=path))
 
 
 def _fingerprint(kind: str, city: SyntheticCity | None, **params: Any) -> str:
@@ -424,34 +430,35 @@ def _check_city(city: SyntheticCity) -> None:
     spec = synth.PRESETS.get(city.preset)
     if spec is None:
         raise InputError(
-            f"unknown synthetic preset {city.preset!r}",
-            fix=f"use one of {', '.join(synth.PRESETS)}",
+            msg("core.synth_unknown_preset", name=city.preset, names=", ".join(synth.PRESETS))
         )
     if spec.households is not None:
-        raise InputError(
-            f"preset {city.preset!r} has a fixed size and cannot be cut into streets",
-            fix="use preset 'demo' for a synthetic city",
-        )
+        raise InputError(msg("core.batch_fixed_preset", name=city.preset))
     smallest = min(city.street_size(i) for i in range(city.n_streets))
     if smallest < synth.MIN_BUILDINGS or city.buildings_per_street > synth.MAX_BUILDINGS:
         raise InputError(
-            f"a synthetic city of {city.n_buildings:,} buildings in streets of "
-            f"{city.buildings_per_street:,} has a street of {smallest:,} buildings",
-            fix=f"give streets of {synth.MIN_BUILDINGS}-{synth.MAX_BUILDINGS:,} buildings",
+            msg(
+                "core.batch_street_too_small",
+                n_buildings=city.n_buildings,
+                per_street=city.buildings_per_street,
+                smallest=smallest,
+                low=synth.MIN_BUILDINGS,
+                high=synth.MAX_BUILDINGS,
+            )
         )
 
 
 def _scan(source: Source, *, chunk_by: str, layer: str) -> _Scan:
     if chunk_by not in CHUNK_KEYS:
-        raise InputError(f"cannot chunk by {chunk_by!r}", fix=f"use one of {', '.join(CHUNK_KEYS)}")
+        raise InputError(
+            msg("core.batch_bad_chunk_key", column=chunk_by, keys=", ".join(CHUNK_KEYS))
+        )
     if isinstance(source, SyntheticCity):
         if chunk_by != "street_id":
-            raise InputError(
-                "a synthetic city is chunked by street only", fix="use chunk_by='street_id'"
-            )
+            raise InputError(msg("core.batch_synthetic_by_street"))
         ids = source.street_ids()
         sizes = [source.street_size(i) for i in range(len(ids))]
-        _check_width(len(ids), "streets in the city")
+        _check_width(len(ids))
         chunks = pd.DataFrame(
             {"chunk_id": ids, "value": pd.Series(ids, dtype=object), "buildings": sizes}
         )
@@ -461,7 +468,7 @@ def _scan(source: Source, *, chunk_by: str, layer: str) -> _Scan:
         return _Scan(chunks=chunks, codes=codes)
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"{path}: no such file", fix="check the path")
+        raise InputError(msg("core.no_such_file", path=path))
     kind = _source_kind(path)
     names, _, crs = _columns(path, kind, layer)
     if chunk_by not in names:
@@ -469,7 +476,7 @@ def _scan(source: Source, *, chunk_by: str, layer: str) -> _Scan:
     keys = [k for k in CHUNK_KEYS if k in names]
     pairs = _aggregate(path, kind, layer, keys, chunk_by, None)
     if pairs.empty:
-        raise InputError(f"{path}: no buildings", fix="give a city table with buildings")
+        raise InputError(msg("core.batch_no_buildings", path=path))
     chunks = (
         pairs.groupby(chunk_by, sort=False, dropna=False)["n"]
         .sum()
@@ -480,11 +487,8 @@ def _scan(source: Source, *, chunk_by: str, layer: str) -> _Scan:
     chunks.insert(0, "chunk_id", chunks["value"].map(str))
     dup = chunks["chunk_id"].duplicated()
     if dup.any():
-        raise InputError(
-            f"{path}: {chunk_by} values {chunks.loc[dup, 'chunk_id'].head(3).tolist()} "
-            "differ only in type",
-            fix=f"store {chunk_by} as text",
-        )
+        values = chunks.loc[dup, "chunk_id"].head(3).tolist()
+        raise InputError(msg("core.batch_key_types", path=path, column=chunk_by, values=values))
     chunks = chunks.sort_values("chunk_id", kind="stable").reset_index(drop=True)
     chunks["value"] = chunks["value"].astype(object)
     return _Scan(chunks=chunks, codes=_city_codes(path, kind, layer, keys, chunk_by, pairs, crs))
@@ -498,30 +502,22 @@ def _columns(path: Path, kind: str, layer: str) -> tuple[list[str], str | None, 
         try:
             schema = pq.read_schema(path)
         except Exception as exc:  # pyarrow raises several types for a bad file
-            raise InputError(
-                f"{path}: not a readable GeoParquet file ({exc})", fix="check the file"
-            ) from exc
+            raise InputError(msg("core.batch_bad_parquet", path=path, error=str(exc))) from exc
         geo = json.loads((schema.metadata or {}).get(b"geo", b"{}"))
         geometry = geo.get("primary_column")
         crs = (geo.get("columns", {}).get(geometry) or {}).get("crs", "OGC:CRS84")
         if geometry is None:
-            raise InputError(
-                f"{path}: a Parquet file without GeoParquet metadata",
-                fix="write it with geopandas GeoDataFrame.to_parquet",
-            )
+            raise InputError(msg("core.batch_no_geo_metadata", path=path))
         return list(schema.names), geometry, crs
     import pyogrio
 
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputError(
-            f"{path}: not a readable GeoPackage ({exc})", fix="check the file"
-        ) from exc
+        raise InputError(msg("core.batch_bad_gpkg", path=path, error=str(exc))) from exc
     if layer not in layers:
         raise InputError(
-            f"{path}: no layer {layer!r} (layers: {', '.join(layers)})",
-            fix="name the buildings layer with --layer",
+            msg("core.batch_no_layer", path=path, layer=layer, layers=", ".join(layers))
         )
     info = pyogrio.read_info(path, layer=layer)
     return [str(f) for f in info["fields"]], None, info["crs"]
@@ -574,9 +570,13 @@ def _aggregate(
         if column.null_count:
             first = offset + column.to_pandas().isna().to_numpy().argmax()
             raise InputError(
-                f"{path}: {column.null_count} building(s) have no {chunk_by} "
-                f"(first at row {first})",
-                fix=f"give every building a {chunk_by}, so it belongs to one chunk",
+                msg(
+                    "core.batch_missing_chunk_value",
+                    path=path,
+                    count=column.null_count,
+                    column=chunk_by,
+                    first=first,
+                )
             )
         frame = pd.DataFrame(
             {k: batch.column(i).to_pandas().astype(object) for i, k in enumerate(keys)}
@@ -585,10 +585,7 @@ def _aggregate(
         if with_xy:
             wkb = batch.column(len(keys))
             if not (str(wkb.type).endswith("binary")):
-                raise InputError(
-                    f"{path}: geometry is not stored as WKB ({wkb.type})",
-                    fix="write the GeoParquet file with geometry_encoding='WKB'",
-                )
+                raise InputError(msg("core.batch_not_wkb", path=path, type=wkb.type))
             bounds = shapely.bounds(shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)))
             frame["x"] = (bounds[:, 0] + bounds[:, 2]) / 2
             frame["y"] = (bounds[:, 1] + bounds[:, 3]) / 2
@@ -615,12 +612,13 @@ def _code_like(ids: Sequence[str]) -> bool:
     )
 
 
-def _check_width(n: int, what: str) -> None:
-    if n > 999:
-        raise InputError(
-            f"{n} {what}: grid codes (DB11/T 2157-2023) have three digits per level",
-            fix="split the city into several batches of at most 999",
-        )
+def _check_width(n: int, street: str | None = None) -> None:
+    """At most 999 streets in the city, or communities in ``street``: codes have 3 digits."""
+    if n <= 999:
+        return
+    if street is None:
+        raise InputError(msg("core.batch_too_many_streets", count=n))
+    raise InputError(msg("core.batch_too_many_communities", count=n, street=street))
 
 
 def _city_codes(
@@ -642,9 +640,9 @@ def _city_codes(
     frame["community"] = frame["community_id"].map(_text) if "community_id" in keys else None
     streets = sorted(s for s in frame["street"].unique() if s)
     communities = frame.dropna(subset=["community"]).drop_duplicates(["street", "community"])
-    _check_width(len(streets), "streets in the city")
+    _check_width(len(streets))
     for street, group in communities.groupby("street"):
-        _check_width(len(group), f"communities in street {street}")
+        _check_width(len(group), str(street))
     by_street = {
         str(s): [str(c) for c in sorted(g["community"])] for s, g in communities.groupby("street")
     }
@@ -709,11 +707,14 @@ def _metric_means(
 
 def _missing_key(path: Path, key: str, columns: Sequence[str]) -> InputError:
     other = [k for k in CHUNK_KEYS if k != key and k in columns]
-    hint = f"chunk by {other[0]} instead (--chunk-by {other[0]})" if other else ""
-    return InputError(
-        f"{path}: buildings have no {key} column (columns: {', '.join(columns)})",
-        fix=hint or f"add a {key} column naming each building's street or community",
-    )
+    names = ", ".join(columns)
+    if other:
+        return InputError(
+            msg(
+                "core.batch_missing_key_other", path=path, column=key, columns=names, other=other[0]
+            )
+        )
+    return InputError(msg("core.batch_missing_key", path=path, column=key, columns=names))
 
 
 def _read_parquet_chunk(task: _ChunkTask) -> dict[str, gpd.GeoDataFrame]:
@@ -824,12 +825,10 @@ def read_chunk_layer(
     GeoDataFrame
     """
     if layer not in LAYERS:
-        raise InputError(f"no chunk layer {layer!r}", fix=f"use one of {', '.join(LAYERS)}")
+        raise InputError(msg("core.batch_no_chunk_layer", layer=layer, layers=", ".join(LAYERS)))
     folder = Path(out_dir) / "chunks" / _safe_name(chunk_id)
     if not (folder / DONE_MARKER).is_file():
-        raise InputError(
-            f"{folder}: chunk {chunk_id} is not finished", fix="run the batch (again) first"
-        )
+        raise InputError(msg("core.batch_chunk_unfinished", folder=folder, chunk_id=chunk_id))
     return gpd.read_parquet(folder / f"{layer}.parquet")
 
 
@@ -871,7 +870,7 @@ def _compute(task: _ChunkTask, layers: dict[str, gpd.GeoDataFrame], folder: Path
 
     buildings = layers["buildings"]
     if len(buildings) == 0:
-        raise InputError(f"chunk {task.chunk_id}: no buildings", fix=f"check the {task.key} values")
+        raise InputError(msg("core.batch_chunk_empty", chunk_id=task.chunk_id, column=task.key))
     if "grid_id" not in buildings:
         # The city table may come straight from a survey: grid_id is null until partitioned.
         buildings = buildings.assign(grid_id=pd.Series(None, index=buildings.index, dtype=object))
@@ -939,10 +938,7 @@ def _recode(
         community_code = task.community_codes.get((street, str(community)), code[div + 3 : div + 6])
         mapping[code] = code[:div] + street_code + community_code + code[div + 6 :]
     if len(set(mapping.values())) != len(mapping):
-        raise InputError(
-            f"chunk {task.chunk_id}: grid codes repeat after city-wide numbering",
-            fix="give every community of the city a distinct community_id within its street",
-        )
+        raise InputError(msg("core.batch_codes_repeat", chunk_id=task.chunk_id))
 
     def grid(values: pd.Series) -> pd.Series:
         return values.map(lambda v: mapping.get(str(v), v) if _text(v) is not None else v)
@@ -1011,10 +1007,11 @@ def _result(
     folder: Path,
     *,
     counts: dict[str, Any] | None = None,
-    error: str | None = None,
-    messages: tuple[str, ...] = (),
+    error: tuple[str, str] | None = None,
+    messages: tuple[tuple[str, str], ...] = (),
     seconds: float = 0.0,
 ) -> ChunkResult:
+    """The result of one chunk; ``error`` and ``messages`` are (English, Chinese) pairs."""
     counts = counts or {}
     bounds = counts.get("bounds")
     return ChunkResult(
@@ -1025,8 +1022,10 @@ def _result(
         grids=int(counts.get("grids", 0)),
         areas=int(counts.get("areas", 0)),
         members=int(counts.get("members", 0)),
-        error=error,
-        warnings=messages,
+        error=error[0] if error is not None else None,
+        error_zh=error[1] if error is not None else None,
+        warnings=tuple(en for en, _ in messages),
+        warnings_zh=tuple(zh for _, zh in messages),
         seconds=seconds,
         peak_rss_mb=_peak_rss_mb(),
         directory=str(folder),
@@ -1060,7 +1059,7 @@ def _run_chunk(task: _ChunkTask) -> ChunkResult:
         return _result(task, "skipped", folder, counts=done.get("counts"))
     start = time.perf_counter()
     counts: dict[str, Any] = {}
-    error: str | None = None
+    error: tuple[str, str] | None = None
     skipped = False
     with _ENGINE_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1075,16 +1074,18 @@ def _run_chunk(task: _ChunkTask) -> ChunkResult:
                 marker.unlink(missing_ok=True)
                 counts = _compute(task, layers, folder)
         except GridmapError as exc:
-            error = f"{type(exc).__name__}: {exc.user_message()}"
+            kind = type(exc).__name__
+            error = (f"{kind}: {exc.user_message('en')}", f"{kind}: {exc.user_message('zh')}")
         except Exception as exc:  # any engine failure stays with its chunk
             last = traceback.extract_tb(exc.__traceback__)[-1:]
             where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
-            error = f"{type(exc).__name__}: {exc}{where}"
+            text = f"{type(exc).__name__}: {exc}{where}"
+            error = (text, text)
     seconds = time.perf_counter() - start
     _release_memory()
     if skipped:
         return _result(task, "skipped", folder, counts=done.get("counts"), seconds=seconds)
-    messages = tuple(dict.fromkeys(str(w.message) for w in caught))
+    messages = tuple(dict.fromkeys(_both_languages(w.message) for w in caught))
     if error is not None:
         return _result(task, "failed", folder, error=error, messages=messages, seconds=seconds)
     # The marker is written last and atomically: a chunk without it is recomputed.
@@ -1094,11 +1095,18 @@ def _run_chunk(task: _ChunkTask) -> ChunkResult:
             "chunk_id": task.chunk_id,
             "fingerprint": key,
             "counts": counts,
-            "warnings": list(messages),
+            "warnings": [en for en, _ in messages],
             "seconds": round(seconds, 3),
         },
     )
     return _result(task, "done", folder, counts=counts, messages=messages, seconds=seconds)
+
+
+def _both_languages(warning: Warning | str) -> tuple[str, str]:
+    """A caught warning in English and Chinese (the same text when it has no catalogue message)."""
+    if isinstance(warning, GridmapWarning):
+        return warning.line("en"), warning.line("zh")
+    return str(warning), str(warning)
 
 
 def _release_memory() -> None:
@@ -1146,7 +1154,7 @@ def start_local_cluster(*, n_workers: int | None = None, processes: bool = True)
     from distributed import LocalCluster
 
     if n_workers is not None and n_workers < 1:
-        raise InputError(f"--workers {n_workers} must be at least 1", fix="e.g. --workers 2")
+        raise InputError(msg("core.batch_bad_workers", n=n_workers))
     return LocalCluster(
         n_workers=n_workers if n_workers is not None else (os.cpu_count() or 1),
         threads_per_worker=1,
@@ -1166,10 +1174,7 @@ def _connect(scheduler: str, timeout: float) -> Any:
     from distributed import Client
     from distributed.comm import parse_address, parse_host_port
 
-    unreachable = InputError(
-        f"cannot reach the Dask scheduler at {scheduler}",
-        fix="start it with 'dask scheduler' and give its address, e.g. tcp://10.0.0.5:8786",
-    )
+    unreachable = InputError(msg("core.batch_unreachable", address=scheduler))
     try:
         protocol, location = parse_address(scheduler)
         if protocol in ("tcp", "tls"):
@@ -1259,14 +1264,11 @@ def run_batch(
     low = settings.DEFAULT_MIN_HOUSEHOLDS if min_households is None else min_households
     high = settings.DEFAULT_MAX_HOUSEHOLDS if max_households is None else max_households
     if low < 0 or high <= 0 or low > high:
-        raise InputError(
-            f"grid bounds --min {low} --max {high} are impossible",
-            fix="give 0 <= --min <= --max, e.g. --min 300 --max 500",
-        )
+        raise InputError(msg("core.grid_bounds_impossible", low=low, high=high))
     if per_member <= 0:
-        raise InputError(f"--per-member {per_member} must be positive", fix="e.g. --per-member 10")
+        raise InputError(msg("core.per_member_not_positive", per_member=per_member))
     if merge is not None and merge not in MERGE_FORMATS:
-        raise InputError(f"cannot merge as {merge!r}", fix=f"use one of {', '.join(MERGE_FORMATS)}")
+        raise InputError(msg("core.batch_bad_merge", fmt=merge, formats=", ".join(MERGE_FORMATS)))
     if isinstance(source, SyntheticCity):
         _check_city(source)
         path, kind, city = None, "synthetic", source
@@ -1281,8 +1283,7 @@ def run_batch(
         unknown = sorted(set(wanted) - set(table["chunk_id"]))
         if unknown:
             raise InputError(
-                f"no chunk(s) {', '.join(unknown[:5])} in the city",
-                fix=f"give {chunk_by} values that exist",
+                msg("core.batch_unknown_chunks", ids=", ".join(unknown[:5]), column=chunk_by)
             )
         table = table[table["chunk_id"].isin(wanted)].reset_index(drop=True)
     out = Path(out_dir).resolve()
@@ -1342,23 +1343,42 @@ def run_batch(
         merged=merged,
     )
     _write_json_atomic(out / REPORT_FILE, _report_payload(report))
+    _warn_about(report)
+    return report
+
+
+def _warn_about(report: BatchReport) -> None:
+    """One warning line for the failed chunks and one for the chunks' own warnings."""
     if report.failed:
         first = report.failed[0]
         warn(
-            f"batch: {len(report.failed)} of {len(report.chunks)} chunk(s) failed "
-            f"({', '.join(c.chunk_id for c in report.failed[:5])}); first: "
-            f"{first.chunk_id}: {first.error}. The other chunks' results are kept in {out}; "
-            "fix the input and run again to compute only what is missing"
+            msg(
+                "core.batch_failed_warning",
+                failed=len(report.failed),
+                total=len(report.chunks),
+                ids=", ".join(c.chunk_id for c in report.failed[:5]),
+                first=first.chunk_id,
+                error=Rendered(en=str(first.error), zh=str(first.error_zh or first.error)),
+                out=report.out_dir,
+            ),
+            stacklevel=3,
         )
     noted = [c for c in report.done if c.warnings]
     if noted:
         # One line for the whole city; each chunk's own warnings are in batch_report.json.
-        count = sum(len(c.warnings) for c in noted)
+        example = noted[0]
+        zh = example.warnings_zh[0] if example.warnings_zh else example.warnings[0]
         warn(
-            f"batch: {count} warning(s) in {len(noted)} chunk(s), e.g. {noted[0].chunk_id}: "
-            f"{noted[0].warnings[0][:200]}; every chunk's warnings are in {out / REPORT_FILE}"
+            msg(
+                "core.batch_warnings_summary",
+                count=sum(len(c.warnings) for c in noted),
+                chunks=len(noted),
+                first=example.chunk_id,
+                warning=Rendered(en=example.warnings[0][:200], zh=zh[:200]),
+                report=report.out_dir / REPORT_FILE,
+            ),
+            stacklevel=3,
         )
-    return report
 
 
 @contextmanager
@@ -1399,25 +1419,26 @@ def _check_workers(client: Any, scheduler: str | None) -> None:
     """Every worker must import the same gridmap: say which one cannot, before any chunk runs."""
     from importlib.metadata import version
 
-    where = scheduler or "the local cluster"
+    where = (
+        Rendered(en=scheduler, zh=scheduler)
+        if scheduler
+        else Rendered.of(msg("core.batch_local_cluster").text)
+    )
     if not client.scheduler_info()["workers"]:
         try:
             client.wait_for_workers(1, timeout=30)
         except TimeoutError as exc:
-            raise InputError(
-                f"{where} has no workers", fix="start some with 'dask worker ADDRESS'"
-            ) from exc
+            raise InputError(msg("core.batch_no_workers", where=where)) from exc
     answers = client.run(_load_engines, on_error="return")
     mine = version("gridmap")
     for worker, answer in sorted(answers.items()):
         if isinstance(answer, BaseException):
+            error = f"{type(answer).__name__}: {answer}"
             raise InputError(
-                f"Dask worker {worker} of {where} cannot load gridmap "
-                f"({type(answer).__name__}: {answer})",
-                fix="install the same gridmap in the same Python on every worker machine",
+                msg("core.batch_worker_cannot_load", worker=worker, where=where, error=error)
             )
         if answer != mine:
-            warn(f"Dask worker {worker} runs gridmap {answer}, this machine {mine}")
+            warn(msg("core.batch_worker_version", worker=worker, theirs=answer, mine=mine))
 
 
 def _run_tasks(client: Any, tasks: list[_ChunkTask], progress: Progress) -> list[ChunkResult]:
@@ -1499,7 +1520,7 @@ def merge_chunks(
         The files written.
     """
     if fmt not in MERGE_FORMATS:
-        raise InputError(f"cannot merge as {fmt!r}", fix=f"use one of {', '.join(MERGE_FORMATS)}")
+        raise InputError(msg("core.batch_bad_merge", fmt=fmt, formats=", ".join(MERGE_FORMATS)))
     out = Path(out_dir)
     if chunk_ids is None:
         chunk_ids = sorted(
@@ -1542,7 +1563,7 @@ def _chunk_index(out: Path, chunk_ids: Sequence[str]) -> gpd.GeoDataFrame:
             }
         )
     if not rows:
-        raise InputError(f"{out}: no finished chunks to merge", fix="run the batch first")
+        raise InputError(msg("core.batch_nothing_to_merge_in", out=out))
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
@@ -1598,7 +1619,7 @@ def _merge_parquet(target: Path, files: Sequence[Path]) -> None:
 
     schemas = [pq.read_schema(f) for f in files]
     if not schemas:
-        raise InputError("no finished chunks to merge", fix="run the batch first")
+        raise InputError(msg("core.batch_nothing_to_merge"))
     schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
     geo = _merged_geo_metadata(schemas)
     if geo is not None:

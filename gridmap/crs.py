@@ -11,6 +11,7 @@ import geopandas as gpd
 from pyproj import CRS
 
 from gridmap.errors import CRSError
+from gridmap.messages import msg
 
 __all__ = ["WGS84", "CGCS2000", "metric_crs", "to_metric", "to_wgs84"]
 
@@ -34,15 +35,15 @@ def metric_crs(gdf: gpd.GeoDataFrame) -> CRS:
     pyproj.CRS
     """
     if gdf.crs is None:
-        raise CRSError("the data has no coordinate reference system", fix="pass --crs")
+        raise CRSError(msg("core.crs_missing"))
     crs = CRS.from_user_input(gdf.crs)
     if crs.is_projected:
         unit = crs.axis_info[0].unit_name if crs.axis_info else ""
         if unit not in ("metre", "meter"):
-            raise CRSError(f"CRS {crs.name} is not in metres", fix="reproject to a metric CRS")
+            raise CRSError(msg("core.crs_not_metres", name=crs.name))
         return crs
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
-        raise CRSError("cannot choose a metric CRS for empty data", fix="load some features")
+        raise CRSError(msg("core.crs_empty"))
     return gdf.estimate_utm_crs()
 
 
@@ -54,5 +55,5 @@ def to_metric(gdf: gpd.GeoDataFrame, crs: CRS | None = None) -> gpd.GeoDataFrame
 def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` in EPSG:4326."""
     if gdf.crs is None:
-        raise CRSError("the data has no coordinate reference system", fix="pass --crs")
+        raise CRSError(msg("core.crs_missing"))
     return gdf.to_crs(WGS84)

@@ -24,6 +24,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from gridmap.errors import InputError
+from gridmap.messages import msg
 
 __all__ = [
     "OFFSET_SYSTEMS",
@@ -262,9 +263,7 @@ _FROM = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 def _system(name: str) -> str:
     key = name.strip().lower().replace("-", "").replace("_", "")
     if key not in OFFSET_SYSTEMS:
-        raise InputError(
-            f"unknown offset coordinate system {name!r}", fix="use gcj02 (Amap/Tencent) or bd09"
-        )
+        raise InputError(msg("core.offset_unknown", name=name))
     return key
 
 

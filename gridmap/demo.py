@@ -53,8 +53,10 @@ def _parking(layers: dict[str, gpd.GeoDataFrame], out: Path, seed: int) -> dict[
         )
     except InputError as exc:
         from gridmap.errors import warn
+        from gridmap.messages import msg
+        from gridmap.messages.core import Rendered
 
-        warn(f"parking: no scenario from this map's lots ({exc.user_message()})")
+        warn(msg("core.demo_no_parking", reason=Rendered.of(exc.user_message)))
         return None
     result: dict[str, Any] = parking.run_scenario(scenario, seed=seed)
     parking.write_outputs(result, out)
@@ -183,7 +185,9 @@ def _report_html(
             ("停车共享（每日均值）Parking sharing, mean per day", parking_table(parking_result))
         )
         origin = parking_result.get("origin", {})
-        notes.extend(f"停车假设 parking assumption: {a}" for a in origin.get("assumptions", []))
+        notes.extend(
+            f"停车假设 parking assumption: {_both(a)}" for a in origin.get("assumptions", [])
+        )
         png = out / "parking_occupancy.png"
         if png.is_file():  # our own output, written by parking.write_outputs just before
             encoded = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -196,6 +200,15 @@ def _report_html(
         charts=charts,
         notes=notes,
     )
+
+
+def _both(note: Any) -> str:
+    """A note in both languages when it is a catalogue message, else as it is."""
+    from gridmap.messages import Msg
+
+    if isinstance(note, Msg):
+        return f"{note.line('zh')} {note.line('en')}"
+    return str(note)
 
 
 def parking_table(result: dict[str, Any]) -> pd.DataFrame:

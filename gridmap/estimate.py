@@ -24,6 +24,7 @@ from pyproj import CRS
 
 from gridmap import settings
 from gridmap.errors import CRSError
+from gridmap.messages import msg
 
 __all__ = [
     "parse_number",
@@ -104,9 +105,7 @@ def use_from_type(value: object) -> str:
 
 def _require_metric(gdf: gpd.GeoDataFrame) -> None:
     if gdf.crs is None or not CRS.from_user_input(gdf.crs).is_projected:
-        raise CRSError(
-            "estimates need footprints in a metric CRS", fix="call gridmap.crs.to_metric first"
-        )
+        raise CRSError(msg("core.estimate_needs_metric"))
 
 
 def _column(gdf: pd.DataFrame, name: str) -> pd.Series:

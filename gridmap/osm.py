@@ -41,6 +41,8 @@ from gridmap import settings
 from gridmap.crs import WGS84, metric_crs
 from gridmap.errors import InputError, warn
 from gridmap.estimate import fill_building_estimates, fill_lot_estimates
+from gridmap.messages import Msg, msg
+from gridmap.messages.core import Rendered
 
 __all__ = [
     "BUILDING_COLUMNS",
@@ -389,7 +391,7 @@ class _Raw:
     sites: list[dict[str, Any]] = field(default_factory=list)
     roads: list[dict[str, Any]] = field(default_factory=list)
     # osm_id -> (name, reason) of features that should be polygons but are not
-    skipped: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    skipped: dict[str, tuple[str | None, Msg]] = field(default_factory=dict)
     expected_areas: dict[str, str | None] = field(default_factory=dict)
     made_areas: set[str] = field(default_factory=set)
     roads_without_nodes: list[str] = field(default_factory=list)
@@ -430,8 +432,7 @@ def _collect(path: Path, fmt: str, progress: Progress | None) -> _Raw:
         raw.n_features = count
         if count > settings.MAX_FEATURES:
             raise InputError(
-                f"{path}: more than {settings.MAX_FEATURES:,} tagged OSM features",
-                fix="cut a smaller extract (e.g. osmium extract --bbox ...)",
+                msg("core.osm_too_many_features", path=path, limit=settings.MAX_FEATURES)
             )
     return raw
 
@@ -444,7 +445,7 @@ def _collect_area(raw: _Raw, area: Any, tags: dict[str, str], wkb: Any) -> None:
     try:
         geometry = wkb.create_multipolygon(area)
     except (RuntimeError, osmium.InvalidLocationError):
-        raw.skipped[osm_id] = (_name(tags), "its outline could not be built")
+        raw.skipped[osm_id] = (_name(tags), msg("core.osm_skip_outline_failed"))
         return
     record = {"osm_id": osm_id, "tags": tags, "wkb": geometry}
     if _is_building(tags):
@@ -472,7 +473,7 @@ def _collect_way(raw: _Raw, way: Any, tags: dict[str, str], wkb: Any) -> None:
         if len(way.nodes) >= 4 and way.ends_have_same_id():
             raw.expected_areas[osm_id] = _name(tags)
         else:
-            raw.skipped[osm_id] = (_name(tags), "the way is not closed")
+            raw.skipped[osm_id] = (_name(tags), msg("core.osm_skip_not_closed"))
 
 
 def _collect_node(raw: _Raw, node: Any, tags: dict[str, str], wkb: Any) -> None:
@@ -481,10 +482,10 @@ def _collect_node(raw: _Raw, node: Any, tags: dict[str, str], wkb: Any) -> None:
         try:
             raw.lots.append({"osm_id": osm_id, "tags": tags, "wkb": wkb.create_point(node)})
         except (RuntimeError, osmium.InvalidLocationError):
-            raw.skipped[osm_id] = (_name(tags), "the node has no location")
+            raw.skipped[osm_id] = (_name(tags), msg("core.osm_skip_no_location"))
     elif _is_building(tags) or tags.get("landuse") == "residential":
         # place=* nodes are points by OSM convention and are not reported
-        raw.skipped[osm_id] = (_name(tags), "a point, not an outline")
+        raw.skipped[osm_id] = (_name(tags), msg("core.osm_skip_point"))
 
 
 def _frame(
@@ -508,7 +509,8 @@ def _frame(
         frame["geometry"] = _single_polygons(frame.geometry)
         empty = frame.geometry.is_empty.to_numpy()
         for record in (r for r, e in zip(records, empty, strict=True) if e):
-            raw.skipped[record["osm_id"]] = (_name(record["tags"]), "its outline has no area")
+            reason = msg("core.osm_skip_no_area")
+            raw.skipped[record["osm_id"]] = (_name(record["tags"]), reason)
         frame = frame.loc[~empty].reset_index(drop=True)
     return frame
 
@@ -544,28 +546,41 @@ def _warn_skipped(path: Path, raw: _Raw) -> None:
     for osm_id, name in raw.expected_areas.items():
         if osm_id not in raw.made_areas and osm_id not in raw.skipped:
             reason = (
-                "members missing from the extract or its rings do not close"
+                msg("core.osm_skip_relation_incomplete")
                 if osm_id.startswith("r")
-                else "its ring is not a valid polygon or has nodes missing from the extract"
+                else msg("core.osm_skip_ring_invalid")
             )
             raw.skipped[osm_id] = (name, reason)
     if raw.skipped:
         items = sorted(raw.skipped.items(), key=lambda kv: (kv[0][0], int(kv[0][1:])))
-        shown = "; ".join(
-            f"{osm_id}{f' ({name})' if name else ''}: {reason}"
+        shown = [
+            msg(
+                "core.osm_skipped_item",
+                feature=f"{osm_id} ({name})" if name else osm_id,
+                reason=reason,
+            )
             for osm_id, (name, reason) in items[:20]
-        )
-        more = f"; and {len(items) - 20} more" if len(items) > 20 else ""
+        ]
+        if len(items) > 20:
+            shown.append(msg("core.osm_skipped_more", count=len(items) - 20))
         warn(
-            f"{path.name}: {len(items)} OSM feature(s) tagged as building, compound, community "
-            f"or parking do not form a polygon and were skipped: {shown}{more}",
+            msg(
+                "core.osm_skipped_features",
+                file=path.name,
+                count=len(items),
+                features=Rendered.join(shown),
+            ),
             stacklevel=3,
         )
     if raw.roads_without_nodes:
         ids = ", ".join(raw.roads_without_nodes[:20])
         warn(
-            f"{path.name}: {len(raw.roads_without_nodes)} highway way(s) reference nodes missing "
-            f"from the extract and were skipped: {ids}",
+            msg(
+                "core.osm_roads_missing_nodes",
+                file=path.name,
+                count=len(raw.roads_without_nodes),
+                ids=ids,
+            ),
             stacklevel=3,
         )
 
@@ -588,14 +603,8 @@ def _check_path(path: str | os.PathLike[str]) -> tuple[Path, str]:
 def _osmium_error(path: Path, error: Exception) -> InputError:
     text = str(error)
     if "XML" in text or "bzip2" in text or "gzip" in text or "PBF" in text.upper():
-        what = "is not a complete OpenStreetMap file (truncated or not OSM data)"
-    else:
-        what = "cannot be read as OpenStreetMap data"
-    return InputError(
-        f"{path}: {what}: {text}",
-        fix="download the extract again (OSM XML .osm/.osm.bz2 or .pbf) and check it "
-        "opens in JOSM or with 'osmium fileinfo'",
-    )
+        return InputError(msg("core.osm_truncated", path=path, detail=text))
+    return InputError(msg("core.osm_unreadable", path=path, detail=text))
 
 
 def read_osm(
@@ -668,11 +677,7 @@ def read_osm(
     roads = _frame(raw, raw.roads, {"highway": _tag("highway"), "name": _name}, areas=False)
     _warn_skipped(path, raw)
     if buildings.empty:
-        raise InputError(
-            f"{path}: the extract holds no building outlines",
-            fix="choose an extract that covers built-up streets (buildings mapped as "
-            "closed ways or multipolygons tagged building=*)",
-        )
+        raise InputError(msg("core.osm_no_buildings", path=path))
 
     crs = metric_crs(buildings)
     report("placing buildings in compounds", 0.7)
@@ -759,8 +764,12 @@ def _building_table(buildings: gpd.GeoDataFrame, buildings_m: gpd.GeoDataFrame) 
     over = out.loc[out["households"] > settings.MAX_HOUSEHOLDS_PER_BUILDING, "building_id"]
     if len(over):
         warn(
-            f"{len(over)} building(s) get more than {settings.MAX_HOUSEHOLDS_PER_BUILDING:,} "
-            f"households: {', '.join(over.head(10))}",
+            msg(
+                "core.osm_households_over",
+                count=len(over),
+                limit=settings.MAX_HOUSEHOLDS_PER_BUILDING,
+                ids=", ".join(over.head(10)),
+            ),
             stacklevel=4,
         )
     return out.reset_index(drop=True)
@@ -954,14 +963,9 @@ def _validate_bbox(bbox: Iterable[float]) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(v) for v in bbox)
     except (TypeError, ValueError) as error:
-        raise InputError(
-            f"bbox {bbox!r} is not four numbers", fix="give bbox=(west, south, east, north)"
-        ) from error
+        raise InputError(msg("core.osm_bbox_not_numbers", bbox=bbox)) from error
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError(
-            f"bbox {(west, south, east, north)} is not a lon/lat box (west < east, south < north)",
-            fix="give bbox=(west, south, east, north) in degrees, e.g. (116.344, 39.998, 116.360, 40.009)",
-        )
+        raise InputError(msg("core.osm_bbox_not_lonlat", bbox=(west, south, east, north)))
     return west, south, east, north
 
 
@@ -970,11 +974,7 @@ def _check_reachable(url: str, timeout_s: float) -> None:
     parsed = urlparse(url)
     host = parsed.hostname or ""
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    fail = InputError(
-        f"cannot reach OpenStreetMap ({host}): no network connection",
-        fix="connect to the internet, or download an extract (.osm/.pbf) elsewhere "
-        "and pass it as a file",
-    )
+    fail = InputError(msg("core.osm_offline", host=host))
     # getaddrinfo has no timeout of its own: run it in a thread and stop waiting.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:
@@ -1036,10 +1036,7 @@ def fetch_osm(
     import requests
 
     if (place is None) == (bbox is None):
-        raise InputError(
-            "fetch_osm needs a place name or a bbox (one of them)",
-            fix='give place="静淑苑, 海淀区, 北京市" or bbox=(west, south, east, north)',
-        )
+        raise InputError(msg("core.osm_place_or_bbox"))
     box = _validate_bbox(bbox) if bbox is not None else None
     if place is not None:
         _check_reachable(ox.settings.nominatim_url, min(settings.CONNECT_TIMEOUT_S, timeout_s))
@@ -1049,8 +1046,7 @@ def fetch_osm(
             found = ox.geocoder.geocode_to_gdf(place)
         except Exception as error:  # osmnx raises InsufficientResponseError, HTTPError, ...
             raise InputError(
-                f"cannot find place {place!r} on OpenStreetMap: {error}",
-                fix="spell the place as Nominatim does, or give bbox=(west, south, east, north)",
+                msg("core.osm_place_not_found", place=place, error=str(error))
             ) from error
         finally:
             ox.settings.requests_timeout = old_timeout
@@ -1069,15 +1065,9 @@ def fetch_osm(
         )
         response.raise_for_status()
     except requests.RequestException as error:
-        raise InputError(
-            f"cannot download the extract from {url}: {error}",
-            fix="try again later, a smaller bbox, or a larger timeout_s",
-        ) from error
+        raise InputError(msg("core.osm_download_failed", url=url, error=str(error))) from error
     if not response.content.lstrip().startswith(b"<?xml"):
-        raise InputError(
-            f"{url} answered with something that is not OSM XML",
-            fix="try again later or a smaller bbox",
-        )
+        raise InputError(msg("core.osm_not_xml", url=url))
     digest = hashlib.sha256(query.encode()).hexdigest()[:12]
     target = (
         Path(out) if out is not None else Path(ox.settings.cache_folder) / f"gridmap-{digest}.osm"

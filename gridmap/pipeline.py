@@ -19,6 +19,8 @@ import pandas as pd
 from gridmap import io as gio
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
+from gridmap.messages.core import Rendered
 
 __all__ = [
     "Progress",
@@ -75,7 +77,7 @@ def load_layers(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file", fix="check the path")
+        raise InputError(msg("core.no_such_file", path=path))
     if is_osm(path):
         from gridmap.osm import read_osm
 
@@ -120,10 +122,7 @@ def _grid_bounds(min_households: int | None, max_households: int | None) -> tupl
     low = settings.DEFAULT_MIN_HOUSEHOLDS if min_households is None else min_households
     high = settings.DEFAULT_MAX_HOUSEHOLDS if max_households is None else max_households
     if low < 0 or high <= 0 or low > high:
-        raise InputError(
-            f"grid bounds --min {low} --max {high} are impossible",
-            fix="give 0 <= --min <= --max, e.g. --min 300 --max 500",
-        )
+        raise InputError(msg("core.grid_bounds_impossible", low=low, high=high))
     return low, high
 
 
@@ -173,7 +172,7 @@ def make_members(
     from gridmap.members import assign_members
 
     if per_member <= 0:
-        raise InputError(f"--per-member {per_member} must be positive", fix="e.g. --per-member 10")
+        raise InputError(msg("core.per_member_not_positive", per_member=per_member))
     result = assign_members(
         layers["buildings"],
         members=members,
@@ -194,10 +193,7 @@ def make_members(
 def _require_grid_ids(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
     grid_ids = layers["buildings"].get("grid_id")
     if grid_ids is None or grid_ids.isna().all():
-        raise InputError(
-            f"{path}: buildings have no grid_id",
-            fix=f"run 'gridmap grids {path} --out DIR' first and pass DIR/buildings.gpkg",
-        )
+        raise InputError(msg("core.no_grid_ids", path=path))
 
 
 def run_grids(
@@ -378,10 +374,7 @@ def run_city_batch(
     from gridmap import batch
 
     if (source is None) == (synthetic is None):
-        raise InputError(
-            "give either a buildings file or --synthetic N, not both or neither",
-            fix="e.g. 'gridmap batch city.parquet --out DIR' or 'gridmap batch --synthetic 100000 --out DIR'",
-        )
+        raise InputError(msg("core.batch_source_choice"))
     low, high = _grid_bounds(min_households, max_households)
     city: Any = (
         source if synthetic is None else batch.SyntheticCity(n_buildings=synthetic, seed=seed)
@@ -400,11 +393,22 @@ def run_city_batch(
         progress=progress,
     )
     if not report.ok:
-        failed = ", ".join(f"{c.chunk_id} ({c.error})" for c in report.failed[:5])
+        failed = [
+            msg(
+                "core.batch_failed_chunk",
+                chunk=c.chunk_id,
+                error=Rendered(en=str(c.error), zh=str(c.error_zh or c.error)),
+            )
+            for c in report.failed[:5]
+        ]
         raise InputError(
-            f"{len(report.failed)} of {len(report.chunks)} chunk(s) failed: {failed}; "
-            f"the finished chunks are kept in {out}",
-            fix="fix those chunks' data and rerun the same command: finished chunks are skipped",
+            msg(
+                "core.batch_chunks_failed",
+                failed=len(report.failed),
+                total=len(report.chunks),
+                chunks=Rendered.join(failed, separators=(", ", "，")),
+                out=out,
+            )
         )
     summary: dict[str, Any] = report.summary()
     return summary
@@ -414,9 +418,7 @@ def start_app(*, port: int = 8501) -> int:
     """``gridmap app``: start Streamlit on app.py next to the package."""
     app = Path(__file__).resolve().parents[1] / "app.py"
     if not app.is_file():
-        raise InputError(
-            f"{app} is missing", fix="run gridmap app from a checkout of the repository"
-        )
+        raise InputError(msg("core.app_missing", app=app))
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
     # Streamlit reads .streamlit/config.toml (static serving of Leaflet) from the working dir.
     return subprocess.call(command, cwd=app.parent)

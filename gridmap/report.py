@@ -22,6 +22,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 from gridmap.parking.charts import cjk_font
 
 matplotlib.use("Agg")
@@ -159,10 +160,7 @@ def _inline_assets(page: str) -> str:
     vendor = settings.ASSETS_DIR / "leaflet"
     js, css = vendor / "leaflet.js", vendor / "leaflet.css"
     if not js.is_file() or not css.is_file():
-        raise InputError(
-            f"Leaflet assets are missing in {settings.ASSETS_DIR}",
-            fix="run 'make assets' (or any make target) to install them from npm",
-        )
+        raise InputError(msg("core.report_assets_missing", folder=settings.ASSETS_DIR))
     script = js.read_text(encoding="utf-8").replace("</script", "<\\/script")
     page = page.replace('<script src="leaflet.js"></script>', f"<script>{script}</script>")
     page = page.replace(

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gridmap.errors import CRSError, InputError
+from gridmap.messages import msg
 
 __all__ = [
     "TABLES",
@@ -74,31 +75,25 @@ def require_columns(df: pd.DataFrame, table: str, columns: Iterable[str] | None 
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise InputError(
-            f"{table} table lacks column(s) {', '.join(missing)}",
-            fix=f"add {', '.join(missing)} (see DATA_MODEL.md, table '{table}')",
+            msg("core.schema_missing_columns", table=table, columns=", ".join(missing))
         )
 
 
 def require_crs(gdf: gpd.GeoDataFrame, table: str) -> None:
     """Raise CRSError when a frame has no CRS."""
     if gdf.crs is None:
-        raise CRSError(
-            f"{table} table has no coordinate reference system",
-            fix="set one (for files: --crs 4326, 4490 or gcj02)",
-        )
+        raise CRSError(msg("core.schema_no_crs", table=table))
 
 
 def _unique_ids(df: pd.DataFrame, table: str, column: str) -> None:
     ids = df[column]
     if ids.isna().any():
         rows = list(df.index[ids.isna()][:5])
-        raise InputError(
-            f"{table} table: {column} is empty in row(s) {rows}", fix=f"give every row a {column}"
-        )
+        raise InputError(msg("core.schema_empty_ids", table=table, column=column, rows=rows))
     dup = ids[ids.duplicated()].unique()
     if len(dup):
         shown = ", ".join(map(str, dup[:5]))
-        raise InputError(f"{table} table: duplicate {column} {shown}", fix=f"make {column} unique")
+        raise InputError(msg("core.schema_duplicate_ids", table=table, column=column, ids=shown))
 
 
 def _non_negative(df: pd.DataFrame, table: str, column: str, id_column: str) -> None:
@@ -107,8 +102,7 @@ def _non_negative(df: pd.DataFrame, table: str, column: str, id_column: str) -> 
     if len(bad):
         shown = ", ".join(map(str, bad.head(5)))
         raise InputError(
-            f"{table} table: {column} is missing, not a number or negative for {id_column} {shown}",
-            fix=f"give {column} as a whole number >= 0",
+            msg("core.schema_negative", table=table, column=column, id_column=id_column, ids=shown)
         )
 
 
@@ -120,9 +114,15 @@ def _allowed(
     if len(bad):
         first = bad.iloc[0]
         raise InputError(
-            f"{table} table: {column} {first[column]!r} of {id_column} {first[id_column]} "
-            f"is not one of {', '.join(allowed)}",
-            fix=f"use one of {', '.join(allowed)}",
+            msg(
+                "core.schema_not_allowed",
+                table=table,
+                column=column,
+                value=first[column],
+                id_column=id_column,
+                id=first[id_column],
+                allowed=", ".join(allowed),
+            )
         )
 
 
@@ -131,12 +131,29 @@ def _geometry_types(
 ) -> None:
     types = gdf.geometry.geom_type
     bad = gdf.loc[~types.isin(allowed) | gdf.geometry.is_empty | gdf.geometry.isna(), id_column]
-    if len(bad):
+    if not len(bad):
+        return
+    ids = ", ".join(map(str, bad.head(5)))
+    if len(allowed) == 1:
         raise InputError(
-            f"{table} table: {id_column} {', '.join(map(str, bad.head(5)))} "
-            f"has no {' or '.join(allowed)} geometry",
-            fix="drop or repair those features",
+            msg(
+                "core.schema_bad_geometry",
+                table=table,
+                id_column=id_column,
+                ids=ids,
+                geometry=allowed[0],
+            )
         )
+    raise InputError(
+        msg(
+            "core.schema_bad_geometry_either",
+            table=table,
+            id_column=id_column,
+            ids=ids,
+            geometry=", ".join(allowed[:-1]),
+            last=allowed[-1],
+        )
+    )
 
 
 def validate_buildings(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -208,8 +225,5 @@ def validate_lots(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     _non_negative(gdf, "lots", "reserved", "lot_id")
     over = gdf.loc[pd.to_numeric(gdf["reserved"]) > pd.to_numeric(gdf["capacity"]), "lot_id"]
     if len(over):
-        raise InputError(
-            f"lots table: reserved is above capacity for lot_id {', '.join(map(str, over.head(5)))}",
-            fix="reserved spaces must be at most the lot's capacity",
-        )
+        raise InputError(msg("core.schema_reserved_over", ids=", ".join(map(str, over.head(5)))))
     return gdf

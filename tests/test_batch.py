@@ -191,12 +191,21 @@ def test_rerun_skips_finished_chunks(city: Path, finished: batch.BatchReport) ->
 def test_failed_chunk_is_reported_and_the_others_kept(tmp_path: Path) -> None:
     source = write_city(tmp_path / "city.parquet", bad="S2")
     out = tmp_path / "out"
-    with pytest.warns(GridmapWarning, match=r"1 of 3 chunk\(s\) failed \(S2\)"):
+    with pytest.warns(GridmapWarning, match=r"1 of 3 chunk\(s\) failed \(S2\)") as record:
         report = batch.run_batch(source, out, n_workers=2, processes=False, **BOUNDS)
     status = {c.chunk_id: c.status for c in report.chunks}
     assert status == {"S1": "done", "S2": "failed", "S3": "done"}
     (failed,) = report.failed
     assert "bogus" in failed.error and "use" in failed.error
+    # The worker renders the chunk's error in Chinese too; the city-wide warning uses it.
+    assert failed.error_zh is not None
+    assert failed.error_zh.startswith("InputError: buildings 表：building_id ")
+    assert "不是" in failed.error_zh and "解决办法：使用以下之一" in failed.error_zh
+    (warning,) = [w.message for w in record if "chunk(s) failed" in str(w.message)]
+    assert isinstance(warning, GridmapWarning) and warning.msg is not None
+    chinese = warning.msg.line("zh")
+    assert chinese.startswith("批量计算：3 个分块中有 1 个失败（S2）；第一个：S2：InputError: ")
+    assert failed.error_zh in chinese and "use one of" not in chinese
     assert not (out / "chunks" / "S2" / batch.DONE_MARKER).exists()
     assert (out / "chunks" / "S1" / batch.DONE_MARKER).is_file()
     saved = json.loads((out / batch.REPORT_FILE).read_text(encoding="utf-8"))
@@ -273,7 +282,8 @@ def test_one_street_equals_the_engines_run_directly(tmp_path: Path) -> None:
         warnings.simplefilter("always", GridmapWarning)
         direct = partition_grids(buildings, seed=batch.chunk_seed(9, "001"), **BOUNDS)
     # The engine's warnings are kept with the chunk, not lost in a worker's log.
-    assert set(direct.warnings) <= set(report.chunks[0].warnings)
+    # str() of a note is its English line, whether the engine returns text or Msg.
+    assert {str(w) for w in direct.warnings} <= set(report.chunks[0].warnings)
     ours = batch.read_chunk_layer(report.out_dir, "001", "buildings")
     assert list(ours["building_id"]) == list(direct.buildings["building_id"])
     assert list(ours["grid_id"]) == list(direct.buildings["grid_id"])
@@ -346,7 +356,7 @@ def test_a_remote_scheduler_is_never_contacted_from_tests(tmp_path: Path) -> Non
 
 
 def test_cli_exits_2_naming_the_failed_chunk(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = write_city(tmp_path / "city.parquet", bad="S2")
     out = tmp_path / "out"
@@ -367,3 +377,11 @@ def test_cli_exits_2_naming_the_failed_chunk(
     err = capsys.readouterr().err
     assert "error: 1 of 3 chunk(s) failed: S2" in err
     assert (out / "chunks" / "S1" / batch.DONE_MARKER).is_file()  # the others are kept
+
+    # In Chinese, the chunk's own error is Chinese too (the rerun skips S1 and S3).
+    monkeypatch.setenv("GRIDMAP_LANG", "zh")
+    assert main(args) == 2
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("error: ")]
+    assert line.startswith("error: 3 个分块中有 1 个失败：分块 S2（InputError: buildings 表：")
+    assert line.endswith("修正这些分块的数据后重新运行同一命令：已完成的分块会被跳过")
+    assert "fix:" not in line and "use one of" not in line

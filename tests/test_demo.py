@@ -11,7 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from gridmap import demo, synth
 from gridmap.cli import main
+from gridmap.errors import GridmapWarning
 
 FILES = (
     "buildings.gpkg",
@@ -78,3 +80,20 @@ def test_demo_on_real_osm(
     assert len(buildings) > 100
     assert buildings["grid_id"].notna().all()
     assert (tmp_path / "report.html").stat().st_size > 0
+
+
+def test_unusable_lots_skip_parking_with_a_warning_in_both_languages(tmp_path: Path) -> None:
+    layers = synth.generate_district(n_buildings=400, seed=3)
+    lots = layers["lots"].copy()
+    first = lots.index[0]
+    lots.loc[first, "reserved"] = int(lots.loc[first, "capacity"]) + 1
+    with pytest.warns(GridmapWarning, match="parking: no scenario from this map's lots") as record:
+        assert demo._parking({**layers, "lots": lots}, tmp_path, seed=3) is None
+    warning = record[0].message
+    assert isinstance(warning, GridmapWarning) and warning.msg is not None
+    assert "reserved is above capacity" in str(warning)
+    chinese = warning.msg.line("zh")
+    assert chinese.startswith("停车：无法用本图的停车场生成模拟场景（lots 表：lot_id ")
+    assert chinese.endswith(
+        "预留车位数超过车位总数；解决办法：预留车位数不得超过该停车场的车位数）"
+    )

@@ -56,8 +56,11 @@ def test_caller_frame_is_not_changed() -> None:
 
 def test_geographic_crs_is_refused() -> None:
     gdf = _frame(building=["yes"]).to_crs(4326)
-    with pytest.raises(CRSError, match="metric CRS"):
+    with pytest.raises(CRSError, match="metric CRS") as info:
         fill_building_estimates(gdf)
+    assert info.value.user_message("zh") == (
+        "估算需要米制坐标系下的建筑轮廓；解决办法：先调用 gridmap.crs.to_metric"
+    )
 
 
 def test_lot_capacity_from_tag_area_and_node() -> None:

@@ -417,6 +417,15 @@ def test_unassembled_features_are_warned(tmp_path: Path) -> None:
     assert "r3 (缺失院): members missing from the extract" in message
     assert f"n{point} (一个点): a point" in message
     assert len(layers["compounds"]) == 2
+    # Each feature's reason is in the language of the whole warning.
+    warning = record[0].message
+    assert isinstance(warning, GridmapWarning) and warning.msg is not None
+    chinese = warning.msg.line("zh")
+    assert chinese.startswith("n.osm：3 个标为建筑、小区、社区或停车场的 OSM 要素未能构成多边形")
+    assert f"要素 w{open_way}：路径未闭合" in chinese
+    assert "要素 r3 (缺失院)：关系成员不在数据范围内" in chinese
+    assert f"要素 n{point} (一个点)：是点而不是轮廓" in chinese
+    assert not re.search("[a-z]{3,} [a-z]{3,}", chinese), chinese  # no English words left
 
 
 def test_clean_file_gives_no_warning(tmp_path: Path) -> None:
@@ -515,6 +524,16 @@ def test_fetch_fails_fast_with_sockets_disabled(socket_disabled: None) -> None:
 def test_fetch_rejects_bad_requests(kwargs: dict[str, Any], pattern: str) -> None:
     with pytest.raises(InputError, match=pattern):
         fetch_osm(**kwargs)
+
+
+def test_bad_request_reads_in_chinese() -> None:
+    with pytest.raises(InputError) as info:
+        fetch_osm(bbox=(116.36, 39.99, 116.34, 40.01))
+    assert info.value.user_message("zh") == (
+        "bbox (116.36, 39.99, 116.34, 40.01) 不是经纬度范围（须 west < east，south < north）；"
+        "解决办法：以度为单位给出 bbox=(west, south, east, north)，"
+        "例如 (116.344, 39.998, 116.360, 40.009)"
+    )
 
 
 def test_overpass_query_uses_south_west_north_east() -> None:

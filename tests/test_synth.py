@@ -303,6 +303,18 @@ def test_bad_arguments_raise_input_errors() -> None:
         synth.generate_district(n_buildings=1500.0)  # type: ignore[arg-type]
 
 
+def test_bad_arguments_read_in_chinese() -> None:
+    with pytest.raises(InputError) as unknown:
+        synth.generate_district(preset="shanghai")
+    assert unknown.value.user_message("zh") == (
+        "未知的合成数据预设 'shanghai'；解决办法：使用以下之一：demo, luancheng"
+    )
+    with pytest.raises(InputError) as small:
+        synth.generate_district(n_buildings=5)
+    assert small.value.user_message("zh").startswith("n_buildings 5 超出 ")
+    assert "楼栋数须在" in small.value.user_message("zh")
+
+
 def test_presets_are_described() -> None:
     assert set(synth.PRESETS) == {"demo", "luancheng"}
     for name, preset in synth.PRESETS.items():

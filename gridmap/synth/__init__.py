@@ -30,6 +30,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.messages import msg
 from gridmap.synth import _blocks, _district
 
 __all__ = [
@@ -141,9 +142,7 @@ def _preset(name: str | None) -> Preset:
     if name is None:
         return PRESETS["demo"]
     if name not in PRESETS:
-        raise InputError(
-            f"unknown synthetic preset {name!r}", fix=f"use one of {', '.join(PRESETS)}"
-        )
+        raise InputError(msg("core.synth_unknown_preset", name=name, names=", ".join(PRESETS)))
     return PRESETS[name]
 
 
@@ -153,34 +152,31 @@ def _plan(
     spec = _preset(preset)
     seed = settings.DEFAULT_SEED if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed {seed!r} is not a whole number >= 0", fix="give e.g. --seed 1")
+        raise InputError(msg("core.synth_bad_seed", seed=seed))
     if spec.households is not None and n_buildings is not None:
         raise InputError(
-            f"preset {spec.name!r} is fixed at {spec.households:,} households; "
-            f"n_buildings={n_buildings} cannot be chosen with it",
-            fix="leave the number of buildings out, or use preset 'demo'",
+            msg(
+                "core.synth_fixed_preset",
+                name=spec.name,
+                households=spec.households,
+                n_buildings=n_buildings,
+            )
         )
     if spec.households is None:
         n = spec.n_buildings if n_buildings is None else n_buildings
         if isinstance(n, bool) or not isinstance(n, int | np.integer):
-            raise InputError(f"n_buildings {n!r} is not a whole number", fix="give e.g. 1500")
+            raise InputError(msg("core.synth_n_not_whole", n=n))
         if not MIN_BUILDINGS <= n <= MAX_BUILDINGS:
             raise InputError(
-                f"n_buildings {n:,} is outside {MIN_BUILDINGS:,}-{MAX_BUILDINGS:,}",
-                fix=f"give between {MIN_BUILDINGS:,} and {MAX_BUILDINGS:,} buildings",
+                msg("core.synth_n_out_of_range", n=n, low=MIN_BUILDINGS, high=MAX_BUILDINGS)
             )
         n_buildings = int(n)
     try:
         lon, lat = (float(v) for v in origin)
     except (TypeError, ValueError):
-        raise InputError(
-            f"origin {origin!r} is not a (lon, lat) pair", fix="give e.g. (114.66, 37.89)"
-        ) from None
+        raise InputError(msg("core.synth_bad_origin", origin=origin)) from None
     if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
-        raise InputError(
-            f"origin ({lon}, {lat}) is not a lon/lat inside the UTM band",
-            fix="give longitude first, e.g. (114.66, 37.89)",
-        )
+        raise InputError(msg("core.synth_origin_outside", lon=lon, lat=lat))
     return _district.make_plan(
         seed=int(seed),
         mix=_blocks.MIXES[spec.mix],
