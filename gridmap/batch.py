@@ -51,7 +51,7 @@ import pandas as pd
 from gridmap import settings
 from gridmap.errors import GridmapError, GridmapWarning, InputError, warn
 from gridmap.messages import msg
-from gridmap.messages.core import Rendered
+from gridmap.messages.values import Rendered
 
 __all__ = [
     "CHUNK_KEYS",

@@ -54,7 +54,7 @@ def _parking(layers: dict[str, gpd.GeoDataFrame], out: Path, seed: int) -> dict[
     except InputError as exc:
         from gridmap.errors import warn
         from gridmap.messages import msg
-        from gridmap.messages.core import Rendered
+        from gridmap.messages.values import Rendered
 
         warn(msg("core.demo_no_parking", reason=Rendered.of(exc.user_message)))
         return None

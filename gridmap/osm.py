@@ -42,7 +42,7 @@ from gridmap.crs import WGS84, metric_crs
 from gridmap.errors import InputError, warn
 from gridmap.estimate import fill_building_estimates, fill_lot_estimates
 from gridmap.messages import Msg, msg
-from gridmap.messages.core import Rendered
+from gridmap.messages.values import Rendered
 
 __all__ = [
     "BUILDING_COLUMNS",

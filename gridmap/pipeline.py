@@ -20,7 +20,7 @@ from gridmap import io as gio
 from gridmap import settings
 from gridmap.errors import InputError
 from gridmap.messages import msg
-from gridmap.messages.core import Rendered
+from gridmap.messages.values import Rendered
 
 __all__ = [
     "Progress",

@@ -9,7 +9,7 @@ import pytest
 
 from gridmap.cli import main
 from gridmap.messages import CATALOGUE, msg
-from gridmap.messages.core import Rendered
+from gridmap.messages.values import Rendered
 
 
 def test_unknown_verb_is_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:

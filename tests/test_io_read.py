@@ -29,9 +29,9 @@ from shapely.geometry import Point, box
 from gridmap.crs_offsets import wgs84_to_gcj02
 from gridmap.errors import CRSError, GridmapWarning, InputError
 from gridmap.io import read_vector
-from gridmap.io.phrases import Joined
 from gridmap.io.read import _name_list
 from gridmap.messages import CATALOGUE, msg
+from gridmap.messages.values import Joined
 
 
 def test_geojson_reads_into_4326(tmp_path: Path) -> None:

@@ -26,9 +26,9 @@ import shapely
 from gridmap import settings
 from gridmap.crs import to_metric
 from gridmap.errors import InputError, warn
-from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import _name_list, _read
 from gridmap.messages import msg
+from gridmap.messages.values import Joined, Phrase
 from gridmap.schema import BUILDING_USES, HOUSEHOLDS_SOURCES, validate_buildings
 
 __all__ = ["BUILDING_ALIASES", "read_buildings", "building_ids_from_geometry", "parse_count"]

@@ -25,9 +25,9 @@ from gridmap import settings
 from gridmap.errors import InputError, warn
 from gridmap.io import safety
 from gridmap.io.buildings import parse_count
-from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import read_table_text
 from gridmap.messages import msg
+from gridmap.messages.values import Joined, Phrase
 
 __all__ = ["REGISTER_KEYS", "REGISTER_HOUSEHOLDS", "read_register", "join_households"]
 

@@ -23,10 +23,10 @@ from pyproj import CRS
 from gridmap.errors import InputError
 from gridmap.io import fields as _fields
 from gridmap.io import safety
-from gridmap.io.phrases import Joined
 from gridmap.io.read import _read_batches
 from gridmap.io.write import _json_default, _plain_columns, atomic_path
 from gridmap.messages import msg
+from gridmap.messages.values import Joined
 from gridmap.schema import LAYER_NAMES
 
 __all__ = ["EDIT_LOG", "TABLE_IDS", "write_project", "read_project", "is_project"]

@@ -44,8 +44,8 @@ from gridmap.crs_offsets import OFFSET_SYSTEMS, geometries_from_offset, in_china
 from gridmap.errors import CRSError, InputError, warn
 from gridmap.io import fields as _fields
 from gridmap.io import safety
-from gridmap.io.phrases import Joined, Phrase
 from gridmap.messages import Msg, msg
+from gridmap.messages.values import Joined, Phrase
 
 __all__ = [
     "read_vector",

@@ -33,8 +33,8 @@ from pathlib import Path, PurePosixPath
 
 from gridmap import settings
 from gridmap.errors import HostileInputError, InputError, warn
-from gridmap.io.phrases import Phrase
 from gridmap.messages import msg
+from gridmap.messages.values import Phrase
 
 __all__ = [
     "GDAL_CONFIG",

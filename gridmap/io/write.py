@@ -39,9 +39,9 @@ from gridmap.errors import CRSError, InputError, warn
 from gridmap.io import fields as _fields
 from gridmap.io import safety
 from gridmap.io.fields import SHAPEFILE_FIELDS
-from gridmap.io.phrases import Joined, Phrase
 from gridmap.io.read import parse_crs
 from gridmap.messages import Msg, msg
+from gridmap.messages.values import Joined, Phrase
 
 __all__ = [
     "SHAPEFILE_FIELDS",

@@ -58,7 +58,7 @@ def placeholders(template: str | None) -> set[str]:
 class _Formatter(string.Formatter):
     """str.format, plus ``{name:zh}`` / ``{name:en}``: a value that is itself text.
 
-    A value with its own wording (a :class:`Msg`, or ``gridmap.io.phrases``)
+    A value with its own wording (a :class:`Msg`, or :mod:`gridmap.messages.values`)
     renders in the language the spec names; any other value as ``str(value)``.
     """
 

@@ -1,55 +1,13 @@
 """Message templates of gridmap's core modules (see gridmap.messages).
 
 A value that holds words is asked for with the ``zh`` spec in the Chinese
-template (``{reason}`` in ``en``, ``{reason:zh}`` in ``zh``): a :class:`Msg`
-value then renders its text in Chinese. :class:`Rendered` is such a value
-written in both languages beforehand: a nested error with its fix hint, a
-list of messages, or a chunk's error that a Dask worker rendered (it pickles
-and goes into JSON, a Msg does not).
+template (``{reason}`` in ``en``, ``{reason:zh}`` in ``zh``); see
+:mod:`gridmap.messages.values`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-
-from gridmap.messages import Msg, Text
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A message value already written in English and Chinese.
-
-    Formatting it with the spec ``zh`` gives the Chinese text, with no spec
-    (or ``en``) the English one. Plain strings, so it pickles (a Dask worker
-    renders a chunk's error in both languages) and goes into JSON.
-    """
-
-    en: str
-    zh: str
-
-    def __format__(self, spec: str) -> str:
-        if spec not in ("", "en", "zh"):
-            raise ValueError(f"a Rendered value takes no format spec but zh, not {spec!r}")
-        return self.zh if spec == "zh" else self.en
-
-    def __str__(self) -> str:
-        return self.en
-
-    @classmethod
-    def of(cls, render: Callable[[str], str]) -> Rendered:
-        """Both languages of ``render(lang)``, e.g. ``Rendered.of(error.user_message)``."""
-        return cls(en=render("en"), zh=render("zh"))
-
-    @classmethod
-    def join(
-        cls, messages: Iterable[Msg], *, separators: tuple[str, str] = ("; ", "；")
-    ) -> Rendered:
-        """Messages (with their fix hints) joined by the English and Chinese separator."""
-        items = list(messages)
-        en, zh = separators
-        return cls(en=en.join(m.line("en") for m in items), zh=zh.join(m.line("zh") for m in items))
-
+from gridmap.messages import Text
 
 MESSAGES: dict[str, Text] = {
     # cli

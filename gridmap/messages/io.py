@@ -1,7 +1,7 @@
 """Message templates of gridmap's io modules (see gridmap.messages).
 
 Values written ``{name:zh}`` in a Chinese template are parts that are text
-themselves (lists of features, rows or names: :mod:`gridmap.io.phrases`); the
+themselves (lists of features, rows or names: :mod:`gridmap.messages.values`); the
 ``zh`` spec renders them in Chinese.
 """
 

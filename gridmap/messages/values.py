@@ -1,20 +1,25 @@
-"""Parts of io messages that are themselves text: lists of features, rows and names.
+"""Message values that are themselves words, rendered in their message's language.
 
-A message such as "features 2, 5 and 3 more lie outside China" names records
-with words that differ by language. Such a part is passed to ``msg()`` as a
-:class:`Phrase` (a catalogue text) or a :class:`Joined` list; the catalogue's
-Chinese template writes it ``{name:zh}``, the English one ``{name}``, so each
-language renders the part in its own words and list punctuation.
+A catalogue's Chinese template asks for such a value with the ``zh`` spec
+(``{name:zh}``; the English template writes ``{name}``):
+
+- a :class:`gridmap.messages.Msg` renders its own text (without fix hint);
+- :class:`Phrase` wraps a Msg whose key is a bare phrase ("household register");
+- :class:`Joined` lists items with each language's punctuation (", " / "、");
+- :class:`Rendered` is a value already written in both languages: a nested
+  error with its fix hint, a list of messages, or a chunk's error that a Dask
+  worker rendered (plain strings: it pickles and goes into JSON).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from gridmap.messages import Msg
 
-__all__ = ["Phrase", "Joined"]
+__all__ = ["Phrase", "Joined", "Rendered"]
 
 
 class Phrase:
@@ -87,3 +92,38 @@ class Joined:
 
     def __hash__(self) -> int:
         return hash((self.items, self.en, self.zh))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message value already written in English and Chinese.
+
+    Formatting it with the spec ``zh`` gives the Chinese text, with no spec
+    (or ``en``) the English one. Plain strings, so it pickles (a Dask worker
+    renders a chunk's error in both languages) and goes into JSON.
+    """
+
+    en: str
+    zh: str
+
+    def __format__(self, spec: str) -> str:
+        if spec not in ("", "en", "zh"):
+            raise ValueError(f"a Rendered value takes no format spec but zh, not {spec!r}")
+        return self.zh if spec == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+    @classmethod
+    def of(cls, render: Callable[[str], str]) -> Rendered:
+        """Both languages of ``render(lang)``, e.g. ``Rendered.of(error.user_message)``."""
+        return cls(en=render("en"), zh=render("zh"))
+
+    @classmethod
+    def join(
+        cls, messages: Iterable[Msg], *, separators: tuple[str, str] = ("; ", "；")
+    ) -> Rendered:
+        """Messages (with their fix hints) joined by the English and Chinese separator."""
+        items = list(messages)
+        en, zh = separators
+        return cls(en=en.join(m.line("en") for m in items), zh=zh.join(m.line("zh") for m in items))
