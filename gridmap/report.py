@@ -22,6 +22,7 @@ import pandas as pd
 
 from gridmap import settings
 from gridmap.errors import InputError
+from gridmap.mapsafe import map_text
 from gridmap.messages import msg
 from gridmap.parking.charts import cjk_font
 
@@ -90,7 +91,7 @@ def _geojson_layer(
     keep = [c for c in fields if c in frame.columns]
     data = frame[keep + ["geometry"]].to_crs(4326)
     for column in keep:
-        data[column] = data[column].astype(str)
+        data[column] = [map_text(v) for v in data[column]]
     folium.GeoJson(
         data.to_json(drop_id=True),
         style_function=lambda _feature, s=style: s,

@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
+from gridmap.mapsafe import has_template_syntax, inert_json, map_text
 from gridmap.ui.i18n import t
 
 __all__ = [
@@ -85,7 +86,8 @@ def is_gcj02_tiles(url: str) -> bool:
 
 def valid_tile_url(url: str) -> bool:
     """A tile URL template: http(s) with ``{z}``, ``{x}`` and ``{y}``."""
-    return bool(re.match(r"^https?://", url)) and all(p in url for p in ("{z}", "{x}", "{y}"))
+    placeholders = all(p in url for p in ("{z}", "{x}", "{y}"))
+    return bool(re.match(r"^https?://", url)) and placeholders and not has_template_syntax(url)
 
 
 def _display_frame(frame: gpd.GeoDataFrame, fields: Sequence[str]) -> gpd.GeoDataFrame:
@@ -94,12 +96,7 @@ def _display_frame(frame: gpd.GeoDataFrame, fields: Sequence[str]) -> gpd.GeoDat
     data = frame[[*keep, "geometry"]].to_crs(4326)
     data = data[data.geometry.notna() & ~data.geometry.is_empty]
     for column in keep:
-        data[column] = [
-            ""
-            if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v))
-            else html.escape(str(v))
-            for v in data[column]
-        ]
+        data[column] = [map_text(v) for v in data[column]]
     data["geometry"] = shapely.set_precision(data.geometry.values, _DISPLAY_GRID, mode="pointwise")
     return data
 
@@ -225,7 +222,7 @@ class DataLayer(folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataLayer"
         # Closing tags cannot appear in escaped values; this guards the <script> anyway.
-        self.data = data.replace("</", "<\\/")
+        self.data = inert_json(data.replace("</", "<\\/"))
         self.style = dict(style)
         self.fields = list(fields)
         self.labels = list(labels)
@@ -331,7 +328,7 @@ def build_map(
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     if tile_url:
         folium.TileLayer(
-            tiles=tile_url, attr=html.escape(tile_attr or tile_url), name=t("app.basemap")
+            tiles=tile_url, attr=map_text(tile_attr or tile_url), name=t("app.basemap")
         ).add_to(fmap)
 
     _add_layer(
