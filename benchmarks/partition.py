@@ -12,7 +12,17 @@ method:
   the building graph of the whole district, k = households / 400, polygons
   from the buildings' Voronoi cells -- the naive approach of issue 4;
 - ``spopt-maxp``: spopt's MaxPHeuristic (households >= min per region) on the
-  building graph, at sizes up to ``--spopt-max`` (it takes minutes beyond).
+  building graph, at sizes up to ``--spopt-max`` (it takes minutes beyond);
+- ``gridmap-voronoi``: gridmap with ``follow_streets=False`` (plain Voronoi
+  tiles, streets only weigh the cuts) -- the "before" of street-following
+  boundaries, on the real extracts and the synthetic districts up to 10,000;
+- ``gridmap-ngrids``: gridmap asked for a grid count (``n_grids``, the
+  ``--grids`` option of ``gridmap grids``): ceil(households / max), the fewest
+  grids the maximum allows, so the option is measured too.
+
+The column ``on road %`` is the share of the grid boundary length (every
+grid's outline) that lies within 1 m of a street centre line (the streets
+gridmap cuts along: OSM highway classes other than paths and service lanes).
 
 Presets (``--presets``, default ``luancheng``: a county town planned with
 grids of 100-150 households) are partitioned with their own bounds.
@@ -70,6 +80,7 @@ COLUMNS = [
     ("one_part_pct", "{:>7.1f}"),
     ("overlap_m2", "{:>9.2f}"),
     ("polsby_popper", "{:>6.3f}"),
+    ("on_road_pct", "{:>7.1f}"),
 ]
 HEADER = {
     "dataset": "dataset",
@@ -88,6 +99,7 @@ HEADER = {
     "one_part_pct": "1part %",
     "overlap_m2": "overlap m2",
     "polsby_popper": "PP",
+    "on_road_pct": "on road %",
 }
 
 
@@ -301,25 +313,49 @@ def unavoidable_out_of_range(
     return count
 
 
+def road_share(grids: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None) -> float:
+    """Percent of the grids' outline length within 1 m of a street centre line (NaN: no roads)."""
+    from gridmap.crs import metric_crs
+    from gridmap.partition.graph import street_lines
+
+    if roads is None or len(roads) == 0 or len(grids) == 0:
+        return math.nan
+    crs = metric_crs(grids)
+    streets = street_lines(roads.to_crs(crs))
+    if len(streets) == 0:
+        return math.nan
+    outline = shapely.boundary(np.asarray(grids.to_crs(crs).geometry.array, dtype=object))
+    total = float(shapely.length(outline).sum())
+    zone = shapely.union_all(shapely.buffer(streets, 1.0, quad_segs=2))
+    shapely.prepare(zone)
+    on = float(shapely.length(shapely.intersection(outline, zone)).sum())
+    return 100.0 * on / total if total > 0 else math.nan
+
+
 def run_one(dataset: str, method: str, seed: int) -> dict[str, Any]:
     """Partition one dataset with one method (in this process) and score it."""
     data = load_data(dataset, seed)
     low, high = bounds(dataset)
     buildings = data["buildings"]
     t0, c0 = time.perf_counter(), time.process_time()
-    if method == "gridmap":
+    if method.startswith("gridmap"):
         from gridmap.partition import partition_grids
 
         communities = data.get("communities")
+        n_grids = None
+        if method == "gridmap-ngrids":
+            n_grids = max(1, math.ceil(int(buildings["households"].sum()) / high))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             part = partition_grids(
                 buildings,
                 min_households=low,
                 max_households=high,
+                n_grids=n_grids,
                 communities=communities if communities is not None and len(communities) else None,
                 roads=data.get("roads"),
                 seed=seed,
+                follow_streets=method != "gridmap-voronoi",
             )
         out_b, out_g = part.buildings, part.grids
     elif method == "pymetis-buildings":
@@ -332,6 +368,7 @@ def run_one(dataset: str, method: str, seed: int) -> dict[str, Any]:
         raise SystemExit(f"unknown method {method}")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    on_road = road_share(out_g, data.get("roads"))
     scorer = load_scorer()
     with tempfile.TemporaryDirectory() as tmp:
         keep = [c for c in ("building_id", "households", "compound_id", "grid_id") if c in out_b]
@@ -363,6 +400,7 @@ def run_one(dataset: str, method: str, seed: int) -> dict[str, Any]:
         "one_part_pct": 100 * s["single_polygon_share"],
         "overlap_m2": s["overlap_area_m2"],
         "polsby_popper": s["polsby_popper_mean"],
+        "on_road_pct": on_road,
     }
 
 
@@ -456,7 +494,10 @@ def main(argv: list[str] | None = None) -> int:
         n = int(dataset.split("-")[1]) if dataset.startswith("synth-") else 0
         if dataset.startswith("preset-"):
             n = args.spopt_max + 1  # presets are several thousand buildings
-        methods = ["gridmap", "pymetis-buildings"]
+        methods = ["gridmap"]
+        if not dataset.startswith("synth-") or n <= 10_000:
+            methods += ["gridmap-ngrids", "gridmap-voronoi"]
+        methods.append("pymetis-buildings")
         if n <= args.spopt_max:
             methods.append("spopt-maxp")
         for method in methods:

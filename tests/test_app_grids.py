@@ -217,7 +217,7 @@ def test_corrected_households_update_the_grid_totals(grids_app: AppTest) -> None
     notes, partition = refresh_after_households(layers, project)
     assert partition is not None
     assert zh("data.grids_updated") in notes
-    assert any(grid in note and "counted again" in note for note in notes)
+    assert any(grid in note and "已重新统计" in note for note in notes)  # in the UI language
     totals = layers["grids"].set_index("grid_id")["households"]
     assert int(totals[grid]) == old_total + 11
     sums = layers["buildings"].groupby("grid_id")["households"].sum()

@@ -229,3 +229,17 @@ def test_edits_need_a_partition_state() -> None:
     )
     with pytest.raises(InputError, match="state"):
         merge_grids(bare, "a", "b")
+
+
+def test_edit_errors_render_in_chinese() -> None:
+    part, _ = fresh()
+    with pytest.raises(InputError) as exc:
+        move_units(part, building_ids=["nope"], to_grid=part.grids["grid_id"].iloc[0])
+    assert "找不到 building_id nope" in exc.value.user_message("zh")
+    assert "请使用楼栋表中的 id" in exc.value.user_message("zh")
+    with pytest.raises(InputError) as exc:
+        lock_grid(part, 42)
+    assert "无法锁定 int" in exc.value.user_message("zh")
+    with pytest.raises(InputError) as exc:
+        merge_grids(part, "999", "998")
+    assert exc.value.user_message("zh").startswith("本次划分中不存在网格 999")

@@ -192,7 +192,7 @@ def check_partition(
     # Codes: 15 digits, unique; grids out of bounds are named in a warning.
     assert grids["grid_id"].str.fullmatch(r"\d{15}").all()
     bad = grids.loc[grids["status"] != "ok", "grid_id"]
-    text = " ".join(part.warnings)
+    text = " ".join(str(w) for w in part.warnings)
     assert all(b in text for b in bad)
 
 
@@ -489,3 +489,67 @@ def test_too_few_grids_asked_for_is_explained() -> None:
         )
     assert any("1 grids were asked for" in str(w.message) for w in caught)
     assert len(part.grids) == 2
+
+
+def test_errors_and_warnings_render_in_chinese() -> None:
+    d = make_district(7, nx=1, ny=1)
+    with pytest.raises(InputError) as exc:
+        partition_grids(d["buildings"], min_households=500, max_households=300)
+    assert "网格户数上下限不合理" in exc.value.user_message("zh")
+    assert "请设置" in exc.value.user_message("zh")
+    with pytest.warns(GridmapWarning) as caught:
+        part = partition_grids(d["buildings"], min_households=10_000, max_households=20_000)
+    (note,) = [w.message for w in caught if "minimum" in str(w.message)]
+    assert isinstance(note, GridmapWarning) and note.msg is not None
+    assert "少于网格下限 10000" in note.line("zh")
+    # The partition's warnings are messages: English by str(), Chinese on request.
+    assert any("社区的总户数" in w.line("zh") for w in part.warnings)
+    assert any("fewer households" in str(w) for w in part.warnings)
+
+
+def test_long_id_lists_are_cut_in_either_language() -> None:
+    from gridmap.partition.engine import _ids
+
+    ids = _ids([f"B{i}" for i in range(13)], 10)
+    assert format(ids, "en") == ", ".join(f"B{i}" for i in range(10)) + " and 3 more"
+    assert format(ids, "zh") == "、".join(f"B{i}" for i in range(10)) + "等，另有 3 个"
+
+
+def _on_road_share(grids: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> float:
+    outline = shapely.boundary(np.asarray(grids.to_crs(METRIC).geometry.array))
+    zone = shapely.union_all(shapely.buffer(np.asarray(roads.to_crs(METRIC).geometry.array), 1.0))
+    return float(shapely.length(shapely.intersection(outline, zone)).sum()) / float(
+        shapely.length(outline).sum()
+    )
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_tiles_follow_streets_and_still_tile_the_community(seed: int) -> None:
+    d = make_district(seed, nx=3, ny=2)
+    follow = quiet(d["buildings"], min_households=100, max_households=220, roads=d["roads"])
+    plain = quiet(
+        d["buildings"],
+        min_households=100,
+        max_households=220,
+        roads=d["roads"],
+        follow_streets=False,
+    )
+    layout = follow._state.layout
+    for r, region in enumerate(layout.regions):
+        tiles = layout.graph.tiles[layout.graph.region == r]
+        assert shapely.coverage_is_valid(tiles)
+        union = shapely.union_all(tiles)
+        gap = shapely.area(shapely.symmetric_difference(union, region))
+        overlap = shapely.area(tiles).sum() - shapely.area(union)
+        assert gap + abs(overlap) <= 1e-6 * shapely.area(region)
+    # Tiles stop at streets: only a tile that took a block without buildings (the
+    # strips outside the outer streets) reaches across one; plain cells often do.
+    streets = np.asarray(d["roads"].to_crs(METRIC).geometry.array)
+
+    def crossing(part: GridPartition) -> int:
+        inner = shapely.buffer(part._state.layout.graph.tiles, -0.01)
+        return int(shapely.intersects(inner[:, None], streets[None, :]).any(axis=1).sum())
+
+    assert crossing(follow) <= 3 < 20 <= crossing(plain)
+    assert _on_road_share(follow.grids, d["roads"]) > _on_road_share(plain.grids, d["roads"])
+    check_partition(follow, d["buildings"], None)

@@ -19,6 +19,7 @@ from gridmap.partition.solve import (
     make_contiguous,
     partition_component,
     repair_parts,
+    transfer_parts,
 )
 from gridmap.partition.units import slice_footprint, split_oversized, unit_count
 
@@ -123,6 +124,75 @@ def test_repair_pulls_parts_into_bounds_and_keeps_them_contiguous() -> None:
     loads = np.bincount(out, weights=w)
     assert ((loads >= 150) & (loads <= 210)).all()
     assert (make_contiguous(graph, out) == out).all()
+
+
+def ring(weights: list[int]) -> NodeGraph:
+    """A cycle graph of len(weights) nodes."""
+    n = len(weights)
+    u = np.arange(n)
+    return NodeGraph.from_edges(n, np.array(weights), u, (u + 1) % n, np.ones(n))
+
+
+def test_transfer_cycle_fixes_what_single_moves_cannot() -> None:
+    # Three grids of two compounds round a ring: {288, 224} is 12 over 500, and
+    # every single move or chain leaves some grid out of [300, 500]. Re-pairing
+    # one step round the ring (224 -> B, 208 -> C, 208 -> A) fits all three.
+    graph = ring([288, 224, 224, 208, 208, 208])
+    parts = np.array([0, 0, 1, 1, 2, 2])
+    target = np.full(3, 1360 / 3)
+    same = repair_parts(graph, parts, low=300, high=500, target=target, lam=0.0)
+    assert np.bincount(same, weights=graph.weight).max() > 500
+    out = transfer_parts(graph, parts, low=300, high=500)
+    loads = np.bincount(out, weights=graph.weight)
+    assert sorted(loads.tolist()) == [416, 448, 496]
+    assert (make_contiguous(graph, out) == out).all()
+    # Nodes 2 and 5 (the only ones that can close a cycle either way) locked:
+    # nothing changes.
+    fixed = np.zeros(6, bool)
+    fixed[[2, 5]] = True
+    assert (transfer_parts(graph, parts, low=300, high=500, fixed=fixed) == parts).all()
+
+
+def test_transfer_cycle_fills_an_under_full_grid() -> None:
+    # Mirror image: {136, 128} is 36 under 300 and the repair cannot fix it.
+    graph = ring([136, 128, 264, 192, 224, 256])
+    parts = np.array([0, 0, 1, 1, 2, 2])
+    same = repair_parts(graph, parts, low=300, high=500, target=np.full(3, 400.0), lam=0.0)
+    assert np.bincount(same, weights=graph.weight).min() < 300
+    out = transfer_parts(graph, parts, low=300, high=500)
+    loads = np.bincount(out, weights=graph.weight)
+    assert ((loads >= 300) & (loads <= 500)).all()
+    assert (make_contiguous(graph, out) == out).all()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    hh=st.lists(st.integers(0, 200), min_size=25, max_size=25),
+    k=st.integers(2, 6),
+    lock=st.integers(0, 24),
+)
+def test_transfer_never_adds_violations_and_keeps_parts_whole(
+    hh: list[int], k: int, lock: int
+) -> None:
+    xy, u, v = lattice(5, 5)
+    graph = NodeGraph.from_edges(25, np.array(hh), u, v, np.ones(len(u)))
+    # Vertical strips of the lattice as a contiguous start.
+    parts = make_contiguous(graph, np.minimum(np.arange(25) // 5 * k // 5, k - 1))
+    fixed = np.zeros(25, bool)
+    fixed[lock] = True
+    out = transfer_parts(graph, parts, low=150, high=250, fixed=fixed)
+    assert out[lock] == parts[lock]
+    assert (make_contiguous(graph, out) == out).all()
+    assert out.max() == parts.max()
+
+    def violations(p: np.ndarray) -> tuple[int, float]:
+        load = np.bincount(p, weights=graph.weight)
+        viol = np.maximum(0, 150 - load) + np.maximum(0, load - 250)
+        return int((viol > 0).sum()), float(viol.sum())
+
+    before, after = violations(parts), violations(out)
+    assert after[0] <= before[0] and after[1] <= before[1]
+    assert (transfer_parts(graph, parts, low=150, high=250, fixed=fixed) == out).all()
 
 
 def test_partition_component_balances_a_lattice() -> None:

@@ -259,3 +259,18 @@ def test_an_empty_unlocked_grid_is_dropped_with_a_warning(saved: dict[str, Any])
     with pytest.warns(GridmapWarning, match="110108001001099"):
         part = restore(saved, grids=grids)
     assert "110108001001099" not in set(part.grids["grid_id"])
+
+
+def test_restore_messages_render_in_chinese(saved: dict[str, Any]) -> None:
+    g = saved["grids"]
+    dup = pd.concat([g, g.iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError) as exc:
+        restore(saved, grids=dup)
+    assert f"网格表：grid_id 重复：{g['grid_id'].iloc[0]}" in exc.value.user_message("zh")
+    extra = g.iloc[[0]].copy()
+    extra["grid_id"] = "110108001001099"
+    with pytest.warns(GridmapWarning) as caught:
+        part = restore(saved, grids=pd.concat([g, extra], ignore_index=True))
+    notes = [w.message for w in caught if "110108001001099" in str(w.message)]
+    assert notes and "没有楼栋且未锁定，已删除" in notes[0].line("zh")
+    assert any("已删除" in w.line("zh") for w in part.warnings)

@@ -13,11 +13,14 @@ How it works
 ------------
 1. Buildings above the maximum become *unit rows* (:mod:`.units`).
 2. Every building (or unit row) is a *site* at its centroid. Its *tile* is
-   its Voronoi cell among the sites of its community, clipped to the community;
-   the tiles of a community tile it exactly. Two sites are adjacent when their
-   tiles share an edge and their Voronoi cells over the whole data set do too
-   (the contiguity rule of the team's scorer). An adjacency that crosses a
-   street is weighted down, so cuts prefer streets (:mod:`.graph`).
+   its Voronoi cell among the sites of its community, clipped to the community
+   and, where roads are given, cut along the street centre lines (a piece
+   across a street goes to a tile on that side; a block without buildings to
+   a neighbouring tile), so grid boundaries run on streets; the tiles of a
+   community tile it exactly. Two sites are adjacent when their tiles share an
+   edge and their Voronoi cells over the whole data set do too (the contiguity
+   rule of the team's scorer). An adjacency that crosses a street is weighted
+   down, so cuts prefer streets (:mod:`.graph`).
 3. Each compound of at most the maximum is one weighted node; METIS (pymetis)
    splits each community's node graph into ``round(households / 400)``
    contiguous parts; a local search then moves boundary nodes between
@@ -55,7 +58,9 @@ Output (:class:`GridPartition`)
     micro_grid_id (the grid's code + 3 digits), grid_id, community_id,
     households, n_buildings, status.
 ``warnings``
-    The warnings raised (also emitted as :class:`gridmap.errors.GridmapWarning`).
+    The warnings raised, as :class:`gridmap.messages.Msg` (``str(m)`` is the
+    English line, ``m.line("zh")`` the Chinese one; also emitted as
+    :class:`gridmap.errors.GridmapWarning`).
 ``balance()``
     Households per grid against the bounds, with the grids an edit changed.
 """

@@ -38,6 +38,8 @@ from shapely import Geometry
 
 from gridmap.crs import WGS84
 from gridmap.errors import InputError
+from gridmap.messages import Msg, msg
+from gridmap.messages.values import Joined
 from gridmap.partition.codes import micro_code, next_numbers, nw_se_order
 from gridmap.partition.engine import (
     GridPartition,
@@ -66,23 +68,19 @@ def _community(info: pd.DataFrame, grid_id: str) -> int:
     return int(info["community"].to_dict()[grid_id])
 
 
-def _require_grid(state: State, grid_id: str, what: str = "grid") -> str:
+def _require_grid(state: State, grid_id: str, *, target: bool = False) -> str:
     gid = str(grid_id)
     if gid not in state.grid_info.index:
-        raise InputError(
-            f"{what} {gid} does not exist in this partition",
-            fix="use a grid_id from the grids table",
-        )
+        if target:
+            raise InputError(msg("partition.target_grid_unknown", grid=gid))
+        raise InputError(msg("partition.grid_unknown", grid=gid))
     return gid
 
 
 def _require_unlocked(state: State, grid_ids: Iterable[str]) -> None:
     locked = [g for g in grid_ids if bool(state.grid_info.loc[g, "locked"])]
     if locked:
-        raise InputError(
-            f"grid {', '.join(sorted(locked))} is locked",
-            fix="edit other grids, or re-run partition_grids without that lock",
-        )
+        raise InputError(msg("partition.grid_locked", grids=Joined(sorted(locked))))
 
 
 def _connected(state: State, labels: np.ndarray, sites: np.ndarray) -> int:
@@ -106,7 +104,7 @@ def _apply(
     *,
     changed: list[str],
     info: pd.DataFrame,
-    warnings: list[str],
+    warnings: list[Msg],
 ) -> GridPartition:
     """New polygons and micro-grids for the changed grids; everything else kept.
 
@@ -128,9 +126,9 @@ def _apply(
     gone = set(changed)
     mpoly = {k: v for k, v in state.micro_poly.items() if k[:-3] not in gone}
     mpoly.update({str(k): v for k, v in new_micro.items()})
-    msg = range_warning(layout, site_grid, live)
-    if msg:
-        warnings.append(msg)
+    note = range_warning(layout, site_grid, live)
+    if note is not None:
+        warnings.append(note)
     new_state = State(
         layout=layout,
         site_grid=site_grid,
@@ -178,12 +176,9 @@ def move_units(
     state = with_state(partition)
     layout = state.layout
     rows = layout.rows
-    target = _require_grid(state, to_grid, "target grid")
+    target = _require_grid(state, to_grid, target=True)
     if (building_ids is None) == (compound_id is None):
-        raise InputError(
-            "move_units needs exactly one of building_ids or compound_id",
-            fix="pass building_ids=[...] or compound_id='...'",
-        )
+        raise InputError(msg("partition.move_needs_one"))
     if building_ids is not None:
         wanted = [
             str(b) for b in ([building_ids] if isinstance(building_ids, str) else building_ids)
@@ -192,17 +187,11 @@ def move_units(
         known = set(rows.loc[sel, "building_id"]) | set(rows.loc[sel, "parent_building_id"])
         unknown = [b for b in wanted if b not in known]
         if unknown:
-            raise InputError(
-                f"building_id {', '.join(unknown[:5])} not found in the partition",
-                fix="use ids from the buildings table",
-            )
+            raise InputError(msg("partition.buildings_not_found", ids=Joined(unknown[:5])))
     else:
         sel = rows["compound_id"] == str(compound_id)
         if not sel.any():
-            raise InputError(
-                f"compound_id {compound_id} not found in the partition",
-                fix="use a compound_id of the buildings table",
-            )
+            raise InputError(msg("partition.compound_not_found", compound=compound_id))
     sites = np.unique(rows.loc[sel, "site"].to_numpy())
     old = state.site_grid
     sources = sorted({str(x) for x in old[sites]} - {target})
@@ -212,31 +201,19 @@ def move_units(
     comm = layout.site_community[sites]
     tcomm = _community(state.grid_info, target)
     if (comm != tcomm).any():
-        raise InputError(
-            f"grid {target} lies in another community than the buildings moved",
-            fix="grids never cross a community boundary; pick a grid of the same community",
-        )
+        raise InputError(msg("partition.move_other_community", grid=target))
     new = old.copy()
     new[sites] = target
     for src in sources:
         rest = np.flatnonzero(new.astype(str) == src)
         if len(rest) == 0:
-            raise InputError(
-                f"moving these buildings would empty grid {src}",
-                fix=f"use merge_grids(partition, '{src}', '{target}')",
-            )
+            raise InputError(msg("partition.move_empties", source=src, target=target))
         pieces = _connected(state, new, rest)
         if pieces > 1:
-            raise InputError(
-                f"moving these buildings would cut grid {src} into {pieces} pieces",
-                fix="move the buildings between them too, or pick others",
-            )
+            raise InputError(msg("partition.move_cuts", source=src, pieces=pieces))
     if _connected(state, new, np.flatnonzero(new.astype(str) == target)) > 1:
-        raise InputError(
-            f"the buildings moved do not touch grid {target}",
-            fix="move buildings to a neighbouring grid",
-        )
-    warnings: list[str] = []
+        raise InputError(msg("partition.move_not_touching", grid=target))
+    warnings: list[Msg] = []
     comp = rows["compound_id"]
     moved_c = set(comp[sel].dropna())
     hh_c = rows.groupby("compound_id")["households"].sum()
@@ -247,7 +224,7 @@ def move_units(
         if hh_c.get(c, 0) <= layout.high and row_grid[(comp == c).to_numpy()].nunique() > 1
     ]
     if split:
-        warnings.append(f"compound_id {', '.join(split)} is now split between grids")
+        warnings.append(msg("partition.compound_now_split", ids=Joined(split)))
     return _apply(
         state, new, changed=[*sources, target], info=state.grid_info.copy(), warnings=warnings
     )
@@ -271,19 +248,16 @@ def merge_grids(partition: GridPartition, grid_a: str, grid_b: str) -> GridParti
     a = _require_grid(state, grid_a)
     b = _require_grid(state, grid_b)
     if a == b:
-        raise InputError(f"cannot merge grid {a} with itself", fix="name two different grids")
+        raise InputError(msg("partition.merge_self", grid=a))
     _require_unlocked(state, [a, b])
     info = state.grid_info
     if _community(info, a) != _community(info, b):
-        raise InputError(
-            f"grids {a} and {b} lie in different communities",
-            fix="grids never cross a community boundary",
-        )
+        raise InputError(msg("partition.merge_communities", a=a, b=b))
     keep, gone = sorted([a, b])
     new = state.site_grid.copy()
     both = np.flatnonzero(np.isin(new.astype(str), [a, b]))
     if _connected(state, new, both) > 1:
-        raise InputError(f"grids {a} and {b} do not touch", fix="merge neighbouring grids")
+        raise InputError(msg("partition.merge_not_touching", a=a, b=b))
     new[new.astype(str) == gone] = keep
     return _apply(state, new, changed=[a, b], info=info.drop(index=gone), warnings=[])
 
@@ -308,28 +282,23 @@ def split_grid(partition: GridPartition, grid_id: str, *, parts: int = 2) -> Gri
     gid = _require_grid(state, grid_id)
     _require_unlocked(state, [gid])
     if parts < 2:
-        raise InputError(f"parts={parts}: a split needs at least 2 parts", fix="parts=2")
+        raise InputError(msg("partition.split_parts_bad", parts=parts))
     layout = state.layout
     mine = state.site_grid.astype(str) == gid
     if mine.sum() < parts:
         raise InputError(
-            f"grid {gid} has {int(mine.sum())} building site(s); it cannot make {parts} grids",
-            fix="split into fewer parts",
+            msg("partition.split_too_few_sites", grid=gid, sites=int(mine.sum()), parts=parts)
         )
     fixed = state.site_grid.astype(object).copy()
     fixed[mine] = None
     n_fixed = len(set(fixed[~mine]))
     # The layout's warnings (big compounds and the like) were given with the
     # partition; only the range of the new grids is news here.
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     labels = solve_sites(layout, fixed=fixed, n_grids=n_fixed + parts, warnings=[], progress=_quiet)
     new_labels = sorted({str(x) for x in labels[mine]})
     if len(new_labels) < parts:
-        raise InputError(
-            f"grid {gid} cannot be cut into {parts} contiguous grids without splitting a "
-            "compound of at most the maximum",
-            fix="split into fewer parts, or move buildings with move_units",
-        )
+        raise InputError(msg("partition.split_impossible", grid=gid, parts=parts))
     # The part first in NW-SE order keeps the code; the others get new numbers.
     g = layout.graph
     cent = np.asarray([g.xy[mine & (labels.astype(str) == lab)].mean(axis=0) for lab in new_labels])
@@ -358,17 +327,12 @@ def _as_polygon(obj: Any, crs: Any) -> gpd.GeoDataFrame:
     elif isinstance(obj, Geometry):
         frame = gpd.GeoDataFrame(geometry=[obj], crs=crs)
     else:
-        raise InputError(
-            f"cannot lock {type(obj).__name__}",
-            fix="pass a grid_id, a shapely Polygon (EPSG:4326 unless crs= is given) or a GeoDataFrame",
-        )
+        raise InputError(msg("partition.lock_bad_type", kind=type(obj).__name__))
     if frame.crs is None:
-        raise InputError(
-            "the polygon to lock has no CRS", fix="pass crs=4326 or a GeoDataFrame with a CRS"
-        )
+        raise InputError(msg("partition.lock_no_crs"))
     geoms = frame.geometry
     if len(frame) == 0 or not geoms.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        raise InputError("the area to lock must be a Polygon or MultiPolygon", fix="draw a polygon")
+        raise InputError(msg("partition.lock_not_polygon"))
     union = shapely.union_all(np.asarray(geoms.array, dtype=object))
     return gpd.GeoDataFrame(geometry=[union], crs=frame.crs)
 
@@ -404,7 +368,7 @@ def lock_grid(
     state = with_state(partition)
     layout = state.layout
     if scope not in ("touched", "community"):
-        raise InputError(f"scope {scope!r} is not 'touched' or 'community'", fix="scope='touched'")
+        raise InputError(msg("partition.lock_scope_bad", scope=repr(scope)))
     if isinstance(polygon_or_grid_id, str):
         gid = _require_grid(state, polygon_or_grid_id)
         info = state.grid_info.copy()
@@ -447,6 +411,7 @@ def lock_grid(
         locked=gpd.GeoDataFrame(locked, geometry="geometry", crs=layout.crs),
         seed=layout.seed,
         progress=_quiet,
+        follow_streets=bool(inputs.get("follow_streets", True)),
     )
     g = new_layout.graph
     if len(g.xy) != len(layout.graph.xy):  # same buildings -> same sites
@@ -457,10 +422,7 @@ def lock_grid(
     if new_layout.locked["grid_id"].iloc[new_lk] is not None or len(new_layout.locked) <= len(
         lk_ids
     ):
-        raise InputError(
-            "the area to lock covers no free part of any community",
-            fix="draw it inside a community",
-        )
+        raise InputError(msg("partition.lock_no_area"))
     touched = set(old[in_new])
     if scope == "community":
         comm = int(new_layout.locked["community"].iloc[new_lk])

@@ -20,17 +20,20 @@ from shapely import Geometry
 from gridmap import settings
 from gridmap.crs import WGS84, metric_crs
 from gridmap.errors import InputError, warn
+from gridmap.messages import Msg, msg
+from gridmap.messages.values import Joined, Phrase
 from gridmap.partition.codes import grid_code, level_codes, micro_code, next_numbers, nw_se_order
 from gridmap.partition.graph import (
     GRID_SIZE_M,
     SiteGraph,
     build_site_graph,
     footprint_clip,
+    points_in_polygons,
     polygonal,
     site_points,
     street_lines,
 )
-from gridmap.partition.micro import micro_labels
+from gridmap.partition.micro import grouped_micro_labels
 from gridmap.partition.polygons import (
     overlay,
     region_polygons,
@@ -54,10 +57,14 @@ def _quiet(stage: str, fraction: float) -> None:
     return None
 
 
-def _ids(values: Any, limit: int = _SHOW) -> str:
+def _ids(values: Any, limit: int = _SHOW) -> Joined:
+    """The first ``limit`` ids joined, and how many more there are, in either language."""
     vals = [str(v) for v in values]
-    more = f" and {len(vals) - limit} more" if len(vals) > limit else ""
-    return ", ".join(vals[:limit]) + more
+    shown = Joined(vals[:limit])
+    if len(vals) <= limit:
+        return shown
+    more = Phrase(msg("partition.and_more", count=len(vals) - limit))
+    return Joined([shown, more], en=" ", zh="")
 
 
 def _norm_id(value: Any) -> str | None:
@@ -101,7 +108,7 @@ class Layout:
     micro_high: int
     seed: int
     inputs: Mapping[str, Any]
-    warnings: tuple[str, ...]
+    warnings: tuple[Msg, ...]
 
 
 @dataclass(frozen=True)
@@ -133,8 +140,9 @@ class GridPartition:
         n_micro_grids and status; one Polygon each, EPSG:4326.
     micro_grids : GeoDataFrame
         micro_grid_id, grid_id, community_id, households, n_buildings, status.
-    warnings : list of str
-        Every warning raised while making it (also emitted as GridmapWarning).
+    warnings : list of Msg
+        Every warning raised while making it (also emitted as GridmapWarning);
+        ``str(m)`` is the English line, ``m.line("zh")`` the Chinese one.
     min_households, max_households : int
         The bounds used.
     changed : tuple of str
@@ -145,7 +153,7 @@ class GridPartition:
     buildings: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
     micro_grids: gpd.GeoDataFrame
-    warnings: list[str]
+    warnings: list[Msg]
     min_households: int
     max_households: int
     changed: tuple[str, ...] = ()
@@ -189,52 +197,34 @@ class GridPartition:
 
 def _check_bounds(low: int, high: int) -> None:
     if low < 0 or high <= 0 or low > high:
-        raise InputError(
-            f"grid bounds min {low} / max {high} are impossible",
-            fix="give 0 <= min_households <= max_households, e.g. 300 and 500",
-        )
+        raise InputError(msg("partition.bounds_impossible", low=low, high=high))
 
 
 def _normalise_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if not isinstance(buildings, gpd.GeoDataFrame):
-        raise InputError(
-            "buildings must be a GeoDataFrame", fix="read the file with gridmap.io first"
-        )
+        raise InputError(msg("partition.buildings_not_frame"))
     require_columns(buildings, "buildings", ("building_id", "households"))
     require_crs(buildings, "buildings")
     if len(buildings) == 0:
-        raise InputError("buildings table is empty", fix="give at least one building")
+        raise InputError(msg("partition.buildings_empty"))
     b = buildings.reset_index(drop=True).copy()
     ids = b["building_id"].map(_norm_id)
     if ids.isna().any():
         rows = list(np.flatnonzero(ids.isna().to_numpy())[:5])
-        raise InputError(
-            f"buildings table: building_id is empty in row(s) {rows}",
-            fix="give every building a building_id",
-        )
+        raise InputError(msg("partition.building_id_empty", rows=rows))
     dup = ids[ids.duplicated()].unique()
     if len(dup):
-        raise InputError(
-            f"buildings table: duplicate building_id {_ids(dup, 5)}",
-            fix="make building_id unique",
-        )
+        raise InputError(msg("partition.building_id_duplicate", ids=_ids(dup, 5)))
     b["building_id"] = ids.astype(object)
     hh = pd.to_numeric(b["households"], errors="coerce")
     bad = ids[hh.isna() | (hh < 0)]
     if len(bad):
-        raise InputError(
-            f"buildings table: households is missing, not a number or negative "
-            f"for building_id {_ids(bad, 5)}",
-            fix="give households as a whole number >= 0",
-        )
+        raise InputError(msg("partition.households_bad", ids=_ids(bad, 5)))
     b["households"] = hh.round().astype(np.int64)
     geom = b.geometry
     badg = ids[geom.isna() | geom.is_empty | ~geom.geom_type.isin(["Polygon", "MultiPolygon"])]
     if len(badg):
-        raise InputError(
-            f"buildings table: building_id {_ids(badg, 5)} has no Polygon or MultiPolygon geometry",
-            fix="drop or repair those features",
-        )
+        raise InputError(msg("partition.geometry_bad", ids=_ids(badg, 5)))
     if "compound_id" in b.columns:
         b["compound_id"] = b["compound_id"].map(_norm_id).astype(object)
     else:
@@ -268,18 +258,15 @@ def _streets_of(rows: pd.DataFrame, comm: np.ndarray, n: int, bstreet: pd.Series
 
 def _assign_to_polygons(points: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the first polygon holding each point; nearest polygon when none."""
-    pts = shapely.points(points)
-    # Query with the (prepared) polygons against a tree of the points: fast.
-    ci, pi = shapely.STRtree(pts).query(polys, predicate="intersects")
-    tree = shapely.STRtree(polys)
+    pi, ci = points_in_polygons(points, polys)
     out = np.full(len(points), -1, np.int64)
-    order = np.lexsort((ci, pi))
-    pi, ci = pi[order], ci[order]
     first = np.unique(pi, return_index=True)[1]
     out[pi[first]] = ci[first]
     outside = np.flatnonzero(out < 0)
     if len(outside):
-        near = tree.query_nearest(pts[outside], return_distance=False, all_matches=False)
+        tree = shapely.STRtree(polys)
+        pts = shapely.points(points[outside])
+        near = tree.query_nearest(pts, return_distance=False, all_matches=False)
         out[outside[near[0]]] = near[1]
     return out, outside
 
@@ -355,10 +342,22 @@ def build_layout(
     locked: gpd.GeoDataFrame | None,
     seed: int,
     progress: Progress,
+    follow_streets: bool = True,
 ) -> Layout:
-    """Check the inputs and build sites, regions, tiles and the site graph."""
-    warnings: list[str] = []
-    inputs = {"buildings": buildings, "communities": communities, "roads": roads, "locked": locked}
+    """Check the inputs and build sites, regions, tiles and the site graph.
+
+    With ``follow_streets`` (and roads), tiles are cut along the street centre
+    lines (:func:`gridmap.partition.graph.street_faces`); without, they are
+    the plain Voronoi cells clipped to the regions.
+    """
+    warnings: list[Msg] = []
+    inputs = {
+        "buildings": buildings,
+        "communities": communities,
+        "roads": roads,
+        "locked": locked,
+        "follow_streets": follow_streets,
+    }
     src = _normalise_buildings(buildings)
     crs = metric_crs(src)
     progress("projecting", 0.02)
@@ -374,22 +373,19 @@ def build_layout(
         cm = _to_metric(communities, "communities", crs)
         cids = cm["community_id"].map(_norm_id)
         if cids.isna().any() or cids.duplicated().any():
-            raise InputError(
-                "communities table: community_id is empty or duplicated",
-                fix="give every community a unique community_id",
-            )
+            raise InputError(msg("partition.community_id_bad"))
         polys = _on_grid(np.asarray(cm.geometry.array, dtype=object))
         polys, overlap = _remove_overlaps(polys)
         if overlap > 1.0:
-            warnings.append(
-                f"communities overlap by {overlap:.0f} m2; each overlap was given to the "
-                "community listed first"
-            )
+            warnings.append(msg("partition.communities_overlap", area=f"{overlap:.0f}"))
         bcomm, outside = _assign_to_polygons(cent, polys)
         if len(outside):
             warnings.append(
-                f"{len(outside)} building(s) lie outside every community and were given to the "
-                f"nearest one: building_id {_ids(bm['building_id'].to_numpy()[outside])}"
+                msg(
+                    "partition.outside_communities",
+                    count=len(outside),
+                    ids=_ids(bm["building_id"].to_numpy()[outside]),
+                )
             )
         names = cm["name"] if "name" in cm.columns else cids
         streets = (
@@ -413,8 +409,11 @@ def build_layout(
             cid = cid.copy()
             cid.iloc[miss] = cid.iloc[known[near]].to_numpy()
             warnings.append(
-                f"{len(miss)} building(s) have no community_id and were given the community of "
-                f"the nearest building: building_id {_ids(bm['building_id'].to_numpy()[miss])}"
+                msg(
+                    "partition.no_community_id",
+                    count=len(miss),
+                    ids=_ids(bm["building_id"].to_numpy()[miss]),
+                )
             )
         uniq = sorted(set(cid))
         bcomm = np.searchsorted(np.asarray(uniq, dtype=object), cid.to_numpy(dtype=object))
@@ -447,9 +446,12 @@ def build_layout(
     if split:
         big = bm.set_index("building_id").loc[split, "households"]
         warnings.append(
-            f"{len(split)} building(s) hold more households than a grid's maximum {high} and "
-            f"were split into unit rows: building_id "
-            + _ids([f"{b} ({h})" for b, h in big.items()])
+            msg(
+                "partition.buildings_split_units",
+                count=len(split),
+                high=high,
+                ids=_ids([f"{b} ({h})" for b, h in big.items()]),
+            )
         )
     footprints = np.asarray(rows_gdf.geometry.array, dtype=object)
     xy, row_site = site_points(footprints)
@@ -489,19 +491,24 @@ def build_layout(
         for j, poly in enumerate(lpolys):
             label = _norm_id(lm["grid_id"].iloc[j]) if "grid_id" in lm.columns else None
             lname = _norm_id(lm["name"].iloc[j]) if "name" in lm.columns else None
-            shown = label or (f"'{lname}'" if lname else f"number {j + 1}")
+            shown: str | Phrase = label or (
+                f"'{lname}'" if lname else Phrase(msg("partition.locked_number", number=j + 1))
+            )
             if poly is None or shapely.is_empty(poly):
-                warnings.append(f"locked grid {shown} is empty after removing overlaps: ignored")
+                warnings.append(msg("partition.locked_empty", name=shown))
                 continue
             over = shapely.area(shapely.intersection(comm_polys, poly))
             if over.max() <= 1.0:
-                warnings.append(f"locked grid {shown} lies outside every community: ignored")
+                warnings.append(msg("partition.locked_outside", name=shown))
                 continue
             c = int(np.argmax(over))
             if (over > 1.0).sum() > 1:
                 warnings.append(
-                    f"locked grid {shown} crosses a community boundary; it was clipped to "
-                    f"community {comm_table['community_id'][c]}"
+                    msg(
+                        "partition.locked_crosses",
+                        name=shown,
+                        community=comm_table["community_id"][c],
+                    )
                 )
             clipped = polygonal(
                 np.asarray(
@@ -541,9 +548,7 @@ def build_layout(
     reg_locked = np.asarray(region_locked, np.int64)
 
     # Site -> region of its community (a locked one first), nearest when outside.
-    pts = shapely.points(xy)
-    tree = shapely.STRtree(reg)
-    si, ri = tree.query(pts, predicate="intersects")
+    si, ri = points_in_polygons(xy, reg)
     ok = reg_comm[ri] == site_comm[si]
     si, ri = si[ok], ri[ok]
     order = np.lexsort((ri, reg_locked[ri] < 0, si))
@@ -556,13 +561,13 @@ def build_layout(
         cand = np.flatnonzero((reg_comm == site_comm[s]) & ~shapely.is_empty(reg))
         if len(cand) == 0:
             raise InputError(
-                f"community {comm_table['community_id'][site_comm[s]]} has no area left",
-                fix="check the communities and locked polygons",
+                msg("partition.no_area_left", community=comm_table["community_id"][site_comm[s]])
             )
-        d = shapely.distance(reg[cand], pts[s])
+        pt = shapely.points(xy[s])
+        d = shapely.distance(reg[cand], pt)
         r = int(cand[int(np.argmin(d))])
         site_region[s] = r
-        near = shapely.get_coordinates(shapely.shortest_line(pts[s], reg[r]))[-1]
+        near = shapely.get_coordinates(shapely.shortest_line(pt, reg[r]))[-1]
         locate[s] = near
     progress("tiles", 0.12)
     graph = build_site_graph(
@@ -575,13 +580,11 @@ def build_layout(
         clip=clip,
         locate=locate,
         empty_ok=reg_locked >= 0,
+        follow_streets=follow_streets,
     )
     for piece in graph.loose:
         c = comm_table["community_id"][int(_region_of_piece(piece, reg, reg_comm))]
-        warnings.append(
-            f"a part of community {c} of {shapely.area(piece):.0f} m2 holds no building and "
-            "touches no grid: it is left out of every grid"
-        )
+        warnings.append(msg("partition.loose_part", community=c, area=f"{shapely.area(piece):.0f}"))
     site_hh = np.bincount(row_site, weights=rows_gdf["households"].to_numpy(), minlength=n_s)
     rows = pd.DataFrame(
         {
@@ -662,7 +665,7 @@ def _site_adjacency(graph: SiteGraph) -> tuple[np.ndarray, np.ndarray]:
     return mat.indptr, mat.indices
 
 
-def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.ndarray:
+def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[Msg]) -> np.ndarray:
     """Node of each site: whole compounds (<= max), whole fixed grids, else single sites.
 
     Parameters
@@ -670,7 +673,7 @@ def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.nda
     layout : Layout
     fixed : ndarray (S,) of object
         Label of sites that may not move (locked or kept grids), None for free sites.
-    warnings : list of str
+    warnings : list of Msg
         Receives warnings.
 
     Returns
@@ -701,9 +704,12 @@ def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.nda
     big = hh_c[hh_c > layout.high]
     if len(big):
         warnings.append(
-            f"{len(big)} compound(s) hold more households than a grid's maximum {layout.high} "
-            "and were split along their buildings: compound_id "
-            + _ids([f"{c} ({h})" for c, h in big.sort_index().items()])
+            msg(
+                "partition.compounds_too_big",
+                count=len(big),
+                high=layout.high,
+                ids=_ids([f"{c} ({h})" for c, h in big.sort_index().items()]),
+            )
         )
     site_free = free[rows["site"].to_numpy()]
     in_small = has & comp.isin(small).to_numpy()
@@ -715,10 +721,7 @@ def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.nda
         )
         cut = sorted(str(c) for c in mixed.index[mixed > 1])
         if cut:
-            warnings.append(
-                f"{len(cut)} compound(s) lie partly inside a locked or kept grid and are split "
-                f"at its boundary: compound_id {_ids(cut)}"
-            )
+            warnings.append(msg("partition.compounds_locked_cut", count=len(cut), ids=_ids(cut)))
     sel = in_small & site_free
     if sel.any():
         region = g.region[rows["site"].to_numpy()[sel]]
@@ -732,8 +735,7 @@ def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[str]) -> np.nda
         cross = sorted(crossing.index[crossing > 1])
         if cross:
             warnings.append(
-                f"{len(cross)} compound(s) lie in more than one community and were split at the "
-                f"community boundary: compound_id {_ids(cross)}"
+                msg("partition.compounds_cross_community", count=len(cross), ids=_ids(cross))
             )
     # Fixed sites: one node per label.
     fixed_idx = np.flatnonzero(~free)
@@ -772,7 +774,7 @@ def _pieces(sites: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> dict[
 
 
 def _connect_nodes(
-    layout: Layout, node: np.ndarray, free: np.ndarray, warnings: list[str]
+    layout: Layout, node: np.ndarray, free: np.ndarray, warnings: list[Msg]
 ) -> np.ndarray:
     """Make every free node's sites connected: bridge through small nodes, or split it.
 
@@ -823,8 +825,7 @@ def _connect_nodes(
             split.update(str(c) for c in rs["compound_id"].dropna())
     if split:
         warnings.append(
-            f"{len(split)} compound(s) are not contiguous (other buildings lie between their "
-            f"parts) and were split: compound_id {_ids(sorted(split))}"
+            msg("partition.compounds_not_contiguous", count=len(split), ids=_ids(sorted(split)))
         )
     return node
 
@@ -890,7 +891,7 @@ def solve_sites(
     *,
     fixed: np.ndarray,
     n_grids: int | None,
-    warnings: list[str],
+    warnings: list[Msg],
     progress: Progress,
 ) -> np.ndarray:
     """Assign every free site to a new grid label ``"new:<k>"``; fixed sites keep theirs.
@@ -922,8 +923,7 @@ def solve_sites(
         budget = n_grids - n_fixed
         if budget < n_comp:
             warnings.append(
-                f"{n_grids} grids were asked for, but the data need at least {n_comp + n_fixed} "
-                f"(separate parts and locked grids): made {n_comp + n_fixed}"
+                msg("partition.n_grids_too_few", asked=n_grids, needed=n_comp + n_fixed)
             )
             budget = n_comp
         ks = list(_allocate(budget, [float(h) for h in comp_hh]))
@@ -938,7 +938,7 @@ def solve_sites(
     node_label = np.empty(n_nodes, dtype=object)
     counter = 0
     small_comm: list[str] = []
-    islands: list[str] = []
+    islands: list[Phrase] = []
     for c, members in enumerate(comp_nodes):
         progress("partitioning", 0.25 + 0.35 * c / max(n_comp, 1))
         part_graph = sub.subgraph(members)
@@ -964,17 +964,33 @@ def solve_sites(
             else:
                 site_ids = np.flatnonzero(np.isin(node, free_nodes[members]))
                 bids = layout.rows.loc[layout.rows["site"].isin(site_ids), "parent_building_id"]
-                islands.append(f"{_ids(sorted(set(bids)), 5)} in community {cid} ({total})")
+                islands.append(
+                    Phrase(
+                        msg(
+                            "partition.island_group",
+                            ids=_ids(sorted(set(bids)), 5),
+                            community=cid,
+                            households=total,
+                        )
+                    )
+                )
     if small_comm:
         warnings.append(
-            f"{len(small_comm)} community(ies) hold fewer households than a grid's minimum "
-            f"{layout.low}; each is one grid below the minimum: community_id {_ids(small_comm)}"
+            msg(
+                "partition.small_communities",
+                count=len(small_comm),
+                low=layout.low,
+                ids=_ids(small_comm),
+            )
         )
     if islands:
         warnings.append(
-            f"{len(islands)} group(s) of buildings share no boundary with the rest of their "
-            f"community (island buildings) and form a grid of their own below the minimum "
-            f"{layout.low}: building_id {'; '.join(islands[:_SHOW])}"
+            msg(
+                "partition.islands",
+                count=len(islands),
+                low=layout.low,
+                groups=Joined(islands[:_SHOW], en="; ", zh="；"),
+            )
         )
     free_labels = node_label[node]
     labels[free_site] = free_labels[free_site]
@@ -999,25 +1015,20 @@ def micro_local(
     sel = np.arange(len(labels)) if grids is None else np.flatnonzero(np.isin(labels, grids))
     if len(sel) == 0:
         return out
-    order = sel[np.argsort(labels[sel], kind="stable")]
-    uniq, start = np.unique(labels[order], return_index=True)
-    same = labels[g.u] == labels[g.v]
-    eu, ev = g.u[same], g.v[same]
-    elab = labels[eu]
-    eorder = np.argsort(elab, kind="stable")
-    eu, ev, elab = eu[eorder], ev[eorder], elab[eorder]
-    local = np.full(len(labels), -1, np.int64)
-    for gid, sites in zip(uniq, np.split(order, start[1:]), strict=True):
-        lo, hi = np.searchsorted(elab, gid, side="left"), np.searchsorted(elab, gid, side="right")
-        local[sites] = np.arange(len(sites))
-        out[sites] = micro_labels(
-            g.xy[sites],
-            layout.site_households[sites],
-            local[eu[lo:hi]],
-            local[ev[lo:hi]],
-            low=layout.micro_low,
-            high=layout.micro_high,
-        )
+    group = pd.factorize(labels[sel])[0]
+    pos = np.full(len(labels), -1, np.int64)
+    pos[sel] = np.arange(len(sel))
+    eu, ev = pos[g.u], pos[g.v]
+    both = (eu >= 0) & (ev >= 0)
+    out[sel] = grouped_micro_labels(
+        g.xy[sel],
+        layout.site_households[sel],
+        eu[both],
+        ev[both],
+        group,
+        low=layout.micro_low,
+        high=layout.micro_high,
+    )
     return out
 
 
@@ -1034,6 +1045,20 @@ def region_grid_polygons(
     return {str(k): v for k, v in grids.items()}, {str(k): v for k, v in micros.items()}
 
 
+def _centroids(
+    polys: Mapping[str, Geometry], names: np.ndarray, fallback: np.ndarray
+) -> np.ndarray:
+    """Centroid of each named polygon (``fallback`` where a name has none)."""
+    out = np.tile(np.asarray(fallback, dtype=float), (len(names), 1))
+    geoms = np.asarray([polys.get(x) for x in names], dtype=object)
+    has = np.flatnonzero([x is not None for x in geoms])
+    if len(has):
+        cent = shapely.centroid(geoms[has])
+        out[has, 0] = shapely.get_x(cent)
+        out[has, 1] = shapely.get_y(cent)
+    return out
+
+
 def number_grids(
     layout: Layout,
     site_grid: np.ndarray,
@@ -1044,40 +1069,73 @@ def number_grids(
 ) -> dict[str, str]:
     """Map every grid label without a code to a new grid_id (NW -> SE per community)."""
     g = layout.graph
-    labels = pd.Series(site_grid).astype(str)
-    comm_of = pd.Series(layout.site_community).groupby(labels.to_numpy()).first()
-    rename: dict[str, str] = {}
+    labels = np.asarray([str(x) for x in site_grid], dtype=object)
+    names, first = np.unique(labels, return_index=True)
+    comm = layout.site_community[first]
     known = set(info.index) if info is not None else set()
+    is_new = np.asarray([x not in known for x in names], dtype=bool)
+    if not is_new.any():
+        return {}
+    names, comm = names[is_new], comm[is_new]
+    cent = _centroids(polys, names, g.xy[0])
+    used_of: dict[int, set[int]] = {}
+    if info is not None:
+        numbered = info.dropna(subset=["number"])
+        for c, nums in numbered.groupby("community")["number"]:
+            used_of[int(c)] = {int(v) for v in nums}  # type: ignore[arg-type]
+    rename: dict[str, str] = {}
     table = layout.communities
-    for c, grp in comm_of.groupby(comm_of):
-        names = [str(x) for x in grp.index]
-        new = [x for x in names if x not in known]
-        if not new:
-            continue
-        used = set()
-        if info is not None:
-            used = {int(v) for v in info.loc[info["community"] == c, "number"].dropna()}
-        cent = np.asarray(
-            [
-                shapely.get_coordinates(shapely.centroid(polys[x]))[0] if x in polys else g.xy[0]
-                for x in new
-            ]
-        )
-        order = nw_se_order(cent)
+    order_c = np.argsort(comm, kind="stable")
+    bounds = np.flatnonzero(np.diff(comm[order_c])) + 1
+    for members in np.split(order_c, bounds):
+        c = int(comm[members[0]])
+        used = used_of.get(c, set())
+        count = len(members)
         if fresh:
-            free_numbers = [k for k in range(1, len(new) + len(used) + 1) if k not in used][
-                : len(new)
-            ]
+            free_numbers = [k for k in range(1, count + len(used) + 1) if k not in used][:count]
         else:
-            free_numbers = next_numbers(used, len(new))
-        for rank, j in enumerate(order):
-            rename[new[j]] = grid_code(
-                str(table["street_code"][c]), str(table["community_code"][c]), free_numbers[rank]
-            )
+            free_numbers = next_numbers(used, count)
+        street, code = str(table["street_code"][c]), str(table["community_code"][c])
+        for rank, j in enumerate(nw_se_order(cent[members]).tolist()):
+            rename[str(names[members[j]])] = grid_code(street, code, free_numbers[rank])
     return rename
 
 
-def assemble(state: State, warnings: list[str], changed: tuple[str, ...] = ()) -> GridPartition:
+def _largest_part(geom: Geometry) -> Geometry:
+    """The largest polygon of a (multi)polygon."""
+    parts = shapely.get_parts(geom)
+    return parts[int(np.argmax(shapely.area(parts)))] if len(parts) > 1 else geom
+
+
+def _to_wgs84(geoms: list[Geometry], crs: CRS) -> gpd.GeoSeries:
+    """Polygons in EPSG:4326, valid.
+
+    A polygon valid in metres may come out of reprojection self-intersecting
+    where it nearly touches itself: a street drawn a fraction of a millimetre
+    beside a community boundary leaves hair-thin spikes. Those few polygons
+    are opened by :data:`GRID_SIZE_M` first (shrunk and grown back, mitred:
+    spikes thinner than 2 mm vanish, edges stay put) and keep their largest
+    part.
+    """
+    out = gpd.GeoSeries(geoms, crs=crs).to_crs(WGS84)
+    arr = np.asarray(out.array, dtype=object)
+    bad = np.flatnonzero(~shapely.is_valid(arr) & ~shapely.is_missing(arr))
+    if len(bad) == 0:
+        return out
+    arr = arr.copy()
+    metric = np.asarray(geoms, dtype=object)[bad]
+    opened = shapely.buffer(
+        shapely.buffer(metric, -GRID_SIZE_M, join_style="mitre"), GRID_SIZE_M, join_style="mitre"
+    )
+    opened = np.asarray([_largest_part(g) for g in polygonal(opened)], dtype=object)
+    arr[bad] = np.asarray(gpd.GeoSeries(opened, crs=crs).to_crs(WGS84).array, dtype=object)
+    still = bad[~shapely.is_valid(arr[bad])]
+    if len(still):
+        arr[still] = polygonal(shapely.make_valid(arr[still]))
+    return gpd.GeoSeries(arr, crs=WGS84)
+
+
+def assemble(state: State, warnings: list[Msg], changed: tuple[str, ...] = ()) -> GridPartition:
     """Build the output tables of a state."""
     layout = state.layout
     rows = layout.rows
@@ -1132,8 +1190,9 @@ def assemble(state: State, warnings: list[str], changed: tuple[str, ...] = ()) -
             "locked": info["locked"].to_numpy(bool),
             "status": status,
         },
-        geometry=gpd.GeoSeries(geoms, crs=layout.crs),
-    ).to_crs(WGS84)
+        geometry=_to_wgs84(geoms, layout.crs),
+        crs=WGS84,
+    )
     grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
 
     mdf = df.groupby("micro").agg(
@@ -1156,8 +1215,9 @@ def assemble(state: State, warnings: list[str], changed: tuple[str, ...] = ()) -
                 np.where(mdf["households"] > mhigh, "above", "ok"),
             ),
         },
-        geometry=gpd.GeoSeries([state.micro_poly.get(m, _EMPTY) for m in mids], crs=layout.crs),
-    ).to_crs(WGS84)
+        geometry=_to_wgs84([state.micro_poly.get(m, _EMPTY) for m in mids], layout.crs),
+        crs=WGS84,
+    )
     return GridPartition(
         buildings=out,
         grids=grids,
@@ -1172,7 +1232,7 @@ def assemble(state: State, warnings: list[str], changed: tuple[str, ...] = ()) -
 
 def range_warning(
     layout: Layout, site_grid: np.ndarray, grids: list[str] | None = None
-) -> str | None:
+) -> Msg | None:
     """A warning naming the grids outside [min, max], or None.
 
     A grid below the minimum with no neighbouring grid (a whole small
@@ -1189,10 +1249,12 @@ def range_warning(
     bad = hh[((hh < layout.low) & ~alone) | (hh > layout.high)].sort_index()
     if bad.empty:
         return None
-    return (
-        f"{len(bad)} grid(s) fall outside {layout.low}-{layout.high} households (the buildings "
-        "and compounds there allow no better split): grid_id "
-        + _ids([f"{k} ({int(v)})" for k, v in bad.items()])
+    return msg(
+        "partition.out_of_range",
+        count=len(bad),
+        low=layout.low,
+        high=layout.high,
+        ids=_ids([f"{k} ({int(v)})" for k, v in bad.items()]),
     )
 
 
@@ -1201,59 +1263,64 @@ def finish(
     labels: np.ndarray,
     *,
     info: pd.DataFrame | None,
-    warnings: list[str],
+    warnings: list[Msg],
     fresh: bool,
     progress: Progress,
     changed: tuple[str, ...] = (),
 ) -> GridPartition:
     """Polygons, codes, micro-grids and tables for a full assignment of sites."""
     progress("micro-grids", 0.65)
-    local = micro_local(layout, labels)
-    tmp_micro = np.asarray(
-        [f"{lab}\x00{int(k)}" for lab, k in zip(labels, local, strict=True)], dtype=object
-    )
+    text = np.asarray([str(x) for x in labels], dtype=object)
+    names, grid_of = np.unique(text, return_inverse=True)
+    grid_of = grid_of.ravel()
+    local = micro_local(layout, text)
+    # Integer keys: grid index and micro-grid number.
+    width = int(local.max()) + 1
+    key = grid_of * width + local
     progress("grid polygons", 0.75)
-    polys, micro_tmp_poly = region_grid_polygons(layout, labels, tmp_micro)
-    rename = number_grids(layout, labels, polys, info, fresh=fresh)
-    site_grid = np.asarray([rename.get(str(x), str(x)) for x in labels], dtype=object)
-    polys = {rename.get(k, k): v for k, v in polys.items()}
-    site_micro = np.asarray(
-        [micro_code(gid, int(k) + 1) for gid, k in zip(site_grid, local, strict=True)], dtype=object
-    )
-    micro_poly: dict[str, Geometry] = {}
-    for key, geom in micro_tmp_poly.items():
-        lab, k = key.split("\x00")
-        micro_poly[micro_code(rename.get(lab, lab), int(k) + 1)] = geom
-    # Grid info: community, number, locked, name.
-    comm_of = pd.Series(layout.site_community).groupby(site_grid).first()
-    region_of = pd.Series(layout.graph.region).groupby(site_grid).first()
-    rows_info = []
-    for gid in sorted(set(site_grid)):
-        r = int(region_of[gid])
-        lk = int(layout.region_locked[r])
-        if info is not None and gid in info.index:
-            old = info.loc[gid]
-            rows_info.append(
-                {
-                    "grid_id": gid,
-                    "community": int(comm_of[gid]),
-                    "number": old["number"],
-                    "locked": bool(old["locked"]) or lk >= 0,
-                    "name": old["name"],
-                }
+    grid_geoms, micro_geoms = region_polygons(layout.graph.tiles, grid_of, key)
+    polys = {str(names[int(k)]): v for k, v in grid_geoms.items()}  # type: ignore[call-overload]
+    rename = number_grids(layout, text, polys, info, fresh=fresh)
+    new_names = np.asarray([rename.get(x, x) for x in names.tolist()], dtype=object)
+    site_grid = new_names[grid_of]
+    polys = {str(new_names[int(k)]): v for k, v in grid_geoms.items()}  # type: ignore[call-overload]
+    micro_keys, key_of = np.unique(key, return_inverse=True)
+    micro_ids = np.asarray(
+        [
+            micro_code(gid, k + 1)
+            for gid, k in zip(
+                new_names[micro_keys // width].tolist(), (micro_keys % width).tolist(), strict=True
             )
-            continue
-        number = _number_of(gid)
-        name = layout.locked["name"].iloc[lk] if lk >= 0 else None
-        rows_info.append(
-            {
-                "grid_id": gid,
-                "community": int(comm_of[gid]),
-                "number": number,
-                "locked": lk >= 0,
-                "name": name,
-            }
+        ],
+        dtype=object,
+    )
+    site_micro = micro_ids[key_of.ravel()]
+    micro_index = {int(k): i for i, k in enumerate(micro_keys.tolist())}
+    micro_poly: dict[str, Geometry] = {
+        str(micro_ids[micro_index[int(k)]]): geom  # type: ignore[call-overload]
+        for k, geom in micro_geoms.items()
+    }
+    # Grid info: community, number, locked, name.
+    first = np.unique(grid_of, return_index=True)[1]
+    grid_comm = layout.site_community[first]
+    grid_lock = layout.region_locked[layout.graph.region[first]]
+    lock_names = layout.locked["name"].to_numpy(dtype=object)
+    ids = new_names.tolist()
+    numbers: list[Any] = [_number_of(gid) for gid in ids]
+    locked_flags = (grid_lock >= 0).tolist()
+    grid_names: list[Any] = [lock_names[lk] if lk >= 0 else None for lk in grid_lock.tolist()]
+    if info is not None:
+        for i in np.flatnonzero(np.isin(new_names, info.index)).tolist():
+            old = info.loc[ids[i]]
+            numbers[i] = old["number"]
+            locked_flags[i] = bool(old["locked"]) or locked_flags[i]
+            grid_names[i] = old["name"]
+    rows_info: list[dict[str, Any]] = [
+        {"grid_id": gid, "community": int(c), "number": num, "locked": lk, "name": nm}
+        for gid, c, num, lk, nm in zip(
+            ids, grid_comm.tolist(), numbers, locked_flags, grid_names, strict=True
         )
+    ]
     # Locked areas without any building still are grids.
     for j in range(len(layout.locked)):
         r = int(np.flatnonzero(layout.region_locked == j)[0])
@@ -1276,17 +1343,14 @@ def finish(
                 "name": layout.locked["name"].iloc[j],
             }
         )
-        warnings.append(f"locked grid {gid} holds no building")
+        warnings.append(msg("partition.locked_no_building", grid=gid))
     grid_info = pd.DataFrame(rows_info).set_index("grid_id").sort_index()
     wide = [g for g in grid_info.index if len(g) > 15 and (_number_of(g) or 0) > 999]
     if wide:
-        warnings.append(
-            f"{len(wide)} grid(s) are numbered above 999 in their community; their codes are "
-            "longer than 15 digits (pass communities to keep 15-digit codes)"
-        )
-    msg = range_warning(layout, site_grid)
-    if msg:
-        warnings.append(msg)
+        warnings.append(msg("partition.codes_wide", count=len(wide)))
+    note = range_warning(layout, site_grid)
+    if note is not None:
+        warnings.append(note)
     state = State(
         layout=layout,
         site_grid=site_grid,
@@ -1306,7 +1370,7 @@ def _number_of(gid: str) -> int | None:
     return None
 
 
-def emit(messages: list[str], start: int = 0) -> None:
+def emit(messages: list[Msg], start: int = 0) -> None:
     """Emit warnings ``messages[start:]`` as GridmapWarning."""
     for m in messages[start:]:
         warn(m, stacklevel=3)
@@ -1323,6 +1387,7 @@ def partition_grids(
     locked: gpd.GeoDataFrame | None = None,
     seed: int = settings.DEFAULT_SEED,
     progress: Progress | None = None,
+    follow_streets: bool = True,
 ) -> GridPartition:
     """Divide each community into contiguous grids of ``min``-``max`` households.
 
@@ -1343,7 +1408,10 @@ def partition_grids(
         defines communities (polygons from their buildings' Voronoi cells),
         else all buildings form one community.
     roads : GeoDataFrame, optional
-        Street lines; grid boundaries follow them where the balance allows.
+        Street lines (OSM ``highway`` classes in
+        :data:`~gridmap.partition.graph.MINOR_HIGHWAYS` are ignored). Tiles are
+        cut along them, so grid boundaries run on street centre lines, and the
+        partition prefers cuts along streets where the balance allows.
     locked : GeoDataFrame, optional
         Polygons of grids a planner fixed (optional ``grid_id``, ``name``):
         the buildings inside form those grids, the rest is partitioned.
@@ -1351,6 +1419,9 @@ def partition_grids(
         Seed of the graph partitioner.
     progress : callable, optional
         ``progress(stage, fraction)``.
+    follow_streets : bool
+        Cut tiles along the roads (default). False keeps plain Voronoi tiles
+        (streets then only weigh the cuts), for comparison.
 
     Returns
     -------
@@ -1370,7 +1441,7 @@ def partition_grids(
     report = progress or _quiet
     _check_bounds(min_households, max_households)
     if n_grids is not None and n_grids < 1:
-        raise InputError(f"n_grids {n_grids} must be at least 1", fix="e.g. n_grids=10")
+        raise InputError(msg("partition.n_grids_bad", n_grids=n_grids))
     report("checking input", 0.0)
     layout = build_layout(
         buildings,
@@ -1381,6 +1452,7 @@ def partition_grids(
         locked=locked,
         seed=int(seed),
         progress=report,
+        follow_streets=follow_streets,
     )
     warnings = list(layout.warnings)
     fixed = locked_labels(layout)
@@ -1409,8 +1481,5 @@ def locked_labels(layout: Layout, keep: Mapping[int, str] | None = None) -> np.n
 def with_state(partition: GridPartition) -> State:
     """The internal state of a partition (raises InputError when absent)."""
     if partition._state is None:
-        raise InputError(
-            "this GridPartition carries no partition state",
-            fix="edit a partition made by partition_grids or by an edit function",
-        )
+        raise InputError(msg("partition.no_state"))
     return partition._state

@@ -3,28 +3,42 @@
 A *site* is one building centroid (or one unit-row centroid), rounded to 1 cm;
 rows that share a centroid share a site. Each site gets a *tile*: its Voronoi
 cell among the sites of its region (a community, or a locked area), clipped to
-the region. The tiles of a region come from one Voronoi diagram, so they form
-an exact polygonal coverage of it (shared edges have identical vertices): a
-grid polygon is the coverage union of its sites' tiles, and GEOS coverage
-simplification can straighten grid boundaries without opening gaps.
+the region, and -- where there are streets -- cut along them:
+
+1. the street lines (minor ways dropped) are noded by snap-rounding on the
+   :data:`GRID_SIZE_M` grid and polygonized into *faces* (:func:`street_faces`);
+   a face inside a region is a *block*;
+2. a cell that crosses a street is cut into pieces by the faces; the piece
+   holding the site stays, every other piece goes to a tile of the block it
+   lies in (longest shared border), and a block without any building goes
+   whole to the tile it shares the longest border with.
+
+So tile borders run on street centre lines wherever a street separates
+buildings, and elsewhere on the Voronoi edges of the buildings. Every piece
+comes from one Voronoi diagram per region cut by one set of faces, so the
+tiles of a region form a polygonal coverage of it (shared edges have the same
+vertices; on the rare edge where two overlay calls round a street crossing
+differently, the mismatch is below a nanometre and the unions fall back to an
+overlay union). A grid polygon is the coverage union of its sites' tiles.
 
 Two sites are *adjacent* when
 
 1. their Voronoi cells over all sites of the data set share an edge of at least
    :data:`MIN_SHARED_M` inside the convex hull of the footprints buffered by
    :data:`HULL_BUFFER_M` -- the rule ``shared/tools/score_grids.py`` judges
-   contiguity by, so a grid contiguous here is contiguous there; and
+   contiguity by, so a grid contiguous here is contiguous there (the ridges
+   come from the Delaunay triangulation: circumcentre to circumcentre); and
 2. their tiles share an edge of at least :data:`MIN_SHARED_M` in the same
    region, so the union of a contiguous set of tiles is one polygon.
 
-Streets are costs: an edge whose centroid-to-centroid segment crosses a street
-is weighted down by :data:`ROAD_EDGE_FACTOR`, so a partition that minimises the
-weighted cut puts grid boundaries between the buildings on either side of a
-street -- along the street.
+Streets are also costs: an edge whose centroid-to-centroid segment crosses a
+street is weighted down by :data:`ROAD_EDGE_FACTOR`, so a partition that
+minimises the weighted cut prefers grid boundaries along streets.
 
 Shapely/GEOS does the geometry. Written by hand: the matching of identical
-Voronoi edges (a vectorised form of libpysal's vertex-set rook contiguity, which
-would cost a second pass per call) and the hand-over of tile fragments.
+edges (a vectorised form of libpysal's vertex-set rook contiguity, which would
+cost a second pass per call), the Voronoi ridges from the triangulation and
+the hand-over of pieces.
 """
 
 from __future__ import annotations
@@ -35,6 +49,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
@@ -50,6 +66,8 @@ __all__ = [
     "voronoi_neighbours",
     "street_lines",
     "region_tiles",
+    "street_faces",
+    "points_in_polygons",
     "build_site_graph",
     "shared_border_lengths",
     "polygonal",
@@ -67,6 +85,12 @@ MIN_SHARED_M = 0.5
 # grid boundaries follow streets when balance and compactness allow it (tuned
 # on synthetic districts: 0.2 gave less compact grids, 1.0 ignores streets).
 ROAD_EDGE_FACTOR = 0.5
+# A piece of a tile cut by streets joins another tile across a border of at
+# least this length (m) when it can: shorter, point-like borders pinch tiles.
+MIN_BORDER_M = 0.01
+# A piece cut off a tile by a street narrower than this on average (m; twice
+# its area over its perimeter) is a sliver, not a block (see _street_tiles).
+SLIVER_M = 0.05
 # Precision grid (m) of overlay operations that mix geometry from different
 # sources (a drawn polygon and tiles, fragments of different regions).
 GRID_SIZE_M = 1e-3
@@ -154,8 +178,16 @@ def site_points(footprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Site index of each footprint.
     """
     xy = np.round(shapely.get_coordinates(shapely.centroid(footprints)), 2)
-    uniq, row_site = np.unique(xy, axis=0, return_inverse=True)
-    return uniq, row_site.ravel()
+    if len(xy) == 0:
+        return xy.reshape(0, 2), np.empty(0, np.int64)
+    # np.unique(axis=0) order (x, then y) by one lexsort: several times faster.
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    s = xy[order]
+    new = np.ones(len(s), bool)
+    new[1:] = (s[1:] != s[:-1]).any(axis=1)
+    row_site = np.empty(len(xy), np.int64)
+    row_site[order] = np.cumsum(new) - 1
+    return s[new], row_site
 
 
 def footprint_clip(footprints: np.ndarray, buffer_m: float = HULL_BUFFER_M) -> Geometry:
@@ -173,21 +205,57 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
     """Keep only the polygonal parts of each geometry (empty Polygon when none)."""
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
-    types = shapely.get_type_id(geoms)
-    odd = np.flatnonzero(~np.isin(types, (3, 6)))
-    for i in odd:
-        parts = shapely.get_parts(geoms[i])
-        polys = [p for p in parts if shapely.get_type_id(p) in (3, 6) and not p.is_empty]
-        flat: list[Geometry] = []
-        for p in polys:
-            flat.extend(shapely.get_parts(p))
-        if not flat:
-            out[i] = shapely.Polygon()
-        elif len(flat) == 1:
-            out[i] = flat[0]
-        else:
-            out[i] = shapely.multipolygons(flat)
+    odd = np.flatnonzero(~np.isin(shapely.get_type_id(geoms), (3, 6)))
+    if len(odd) == 0:
+        return out
+    # Flatten collections (twice: a collection may hold multi-part geometries).
+    parts, owner = shapely.get_parts(geoms[odd], return_index=True)
+    multi = np.isin(shapely.get_type_id(parts), (4, 5, 6, 7))
+    if multi.any():
+        pos = np.arange(len(parts))
+        sub, j = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], sub])
+        owner = np.concatenate([owner[~multi], owner[multi][j]])
+        rank = np.concatenate([pos[~multi], pos[multi][j]])  # keeps the parts in order
+        order = np.argsort(rank, kind="stable")
+        parts, owner = parts[order], owner[order]
+    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    count = np.bincount(owner, minlength=len(odd))
+    res = np.full(len(odd), None, dtype=object)
+    res[count == 0] = shapely.Polygon()
+    one = count[owner] == 1
+    res[owner[one]] = parts[one]
+    several = np.flatnonzero(count > 1)
+    if len(several):
+        sel = np.isin(owner, several)
+        got, compact = np.unique(owner[sel], return_inverse=True)
+        res[got] = shapely.multipolygons(parts[sel], indices=compact.ravel())
+    out[odd] = res
     return out
+
+
+def _equal_runs_order(key: np.ndarray, gkey: np.ndarray) -> np.ndarray:
+    """An order of the rows of ``(gkey, key)`` that puts equal rows next to each other.
+
+    One argsort of a 64-bit hash instead of a five-key lexsort; when two
+    different rows share a hash next to each other (vanishingly rare), the
+    full lexsort is used, so the result never depends on luck.
+    """
+    with np.errstate(over="ignore"):
+        h = gkey.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        for j in range(key.shape[1]):
+            h = (h ^ key[:, j].astype(np.uint64)) * np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(31)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same_hash = hs[1:] == hs[:-1]
+    k = key[order]
+    g = gkey[order]
+    same_row = (k[1:] == k[:-1]).all(axis=1) & (g[1:] == g[:-1])
+    if (same_hash & ~same_row).any():
+        order = np.lexsort((*(key[:, j] for j in range(key.shape[1] - 1, -1, -1)), gkey))
+    return order
 
 
 def _matched_edges(
@@ -211,7 +279,7 @@ def _matched_edges(
     hi = np.where(swap[:, None], p, q)
     key = np.round(np.hstack([lo, hi]) * _MATCH_SCALE).astype(np.int64)
     gkey = np.zeros(len(owner), np.int64) if group is None else group[owner].astype(np.int64)
-    order = np.lexsort((key[:, 3], key[:, 2], key[:, 1], key[:, 0], gkey))
+    order = _equal_runs_order(key, gkey)
     k = key[order]
     g = gkey[order]
     eq = (k[1:] == k[:-1]).all(axis=1) & (g[1:] == g[:-1])
@@ -281,11 +349,94 @@ def voronoi_neighbours(
     if n < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     hull = shapely.convex_hull(clip)
-    a, b, p, q = _geos_ridges(xy, clip)
+    ridges = _delaunay_ridges(xy, clip)
+    a, b, p, q = ridges if ridges is not None else _geos_ridges(xy, clip)
     inside = _clipped_lengths(p, q, hull)
     a, b, total = _sum_pairs(a, b, inside, n)
     keep = total >= min_shared
     return a[keep], b[keep]
+
+
+def _delaunay_ridges(
+    xy: np.ndarray, clip: Geometry
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Voronoi ridges from the Delaunay triangulation (GEOS), or None when it is degenerate.
+
+    The ridge between two sites joins the circumcentres of the two triangles
+    on their Delaunay edge (a hull edge: a ray outwards, cut at a length that
+    leaves the clip area). Faster than building the Voronoi cells and matching
+    their edges; collinear input (no triangle) goes to :func:`_geos_ridges`.
+    """
+    n = len(xy)
+    tri = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(xy)))
+    if len(tri) == 0:
+        return None
+    coords = shapely.get_coordinates(tri)
+    if len(coords) != 4 * len(tri):
+        return None
+    # Triangle corners are input coordinates: find their site by exact match.
+    keys = xy[:, 0] + 1j * xy[:, 1]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    want = coords[:, 0] + 1j * coords[:, 1]
+    pos = np.minimum(np.searchsorted(sorted_keys, want), n - 1)
+    if not (sorted_keys[pos] == want).all():
+        return None
+    corner = order[pos].reshape(-1, 4)[:, :3]
+    pa, pb, pc = (xy[corner[:, k]] for k in range(3))
+    centre = _circumcentres(pa, pb, pc)
+    if not np.isfinite(centre).all():
+        return None
+    # Edges (lo, hi) of every triangle, with the triangle and the opposite corner.
+    ea = corner[:, [0, 1, 2]].ravel()
+    eb = corner[:, [1, 2, 0]].ravel()
+    opp = corner[:, [2, 0, 1]].ravel()
+    tri_of = np.repeat(np.arange(len(corner)), 3)
+    lo, hi = np.minimum(ea, eb), np.maximum(ea, eb)
+    key = lo.astype(np.int64) * n + hi
+    srt = np.argsort(key, kind="stable")
+    key, lo, hi, opp, tri_of = key[srt], lo[srt], hi[srt], opp[srt], tri_of[srt]
+    pair = np.zeros(len(key), bool)
+    pair[:-1] = key[1:] == key[:-1]
+    inner = np.flatnonzero(pair)
+    p_in = centre[tri_of[inner]]
+    q_in = centre[tri_of[inner + 1]]
+    second = np.zeros(len(key), bool)
+    second[inner + 1] = True
+    single = np.flatnonzero(~pair & ~second)
+    # Hull edges: a ray from the circumcentre, away from the opposite corner.
+    a_xy, b_xy = xy[lo[single]], xy[hi[single]]
+    d = b_xy - a_xy
+    normal = np.column_stack([-d[:, 1], d[:, 0]])
+    away = np.einsum("ij,ij->i", normal, a_xy - xy[opp[single]]) < 0
+    normal[away] *= -1
+    normal /= np.hypot(normal[:, 0], normal[:, 1])[:, None]
+    x0, y0, x1, y1 = shapely.bounds(clip)
+    bx = np.concatenate([xy, centre])
+    span = float(
+        np.hypot(
+            max(x1, bx[:, 0].max()) - min(x0, bx[:, 0].min()),
+            max(y1, bx[:, 1].max()) - min(y0, bx[:, 1].min()),
+        )
+    )
+    p_out = centre[tri_of[single]]
+    q_out = p_out + normal * (2.0 * span + 1.0)
+    a = np.concatenate([lo[inner], lo[single]])
+    b = np.concatenate([hi[inner], hi[single]])
+    return a, b, np.concatenate([p_in, p_out]), np.concatenate([q_in, q_out])
+
+
+def _circumcentres(pa: np.ndarray, pb: np.ndarray, pc: np.ndarray) -> np.ndarray:
+    """Circumcentre of each triangle (coordinates relative to its first corner)."""
+    b = pb - pa
+    c = pc - pa
+    d = 2.0 * (b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0])
+    bb = (b**2).sum(axis=1)
+    cc = (c**2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ux = (c[:, 1] * bb - b[:, 1] * cc) / d
+        uy = (b[:, 0] * cc - c[:, 0] * bb) / d
+    return pa + np.column_stack([ux, uy])
 
 
 def _geos_ridges(
@@ -420,52 +571,316 @@ def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarr
     return tiles
 
 
-def _attach_fragments(
-    xy: np.ndarray, tiles: np.ndarray, site_region: np.ndarray
-) -> tuple[np.ndarray, list[Geometry]]:
-    """Give every part of a tile that does not hold its site to a neighbouring tile.
+def points_in_polygons(xy: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, polygon) where the point intersects the polygon, sorted.
 
-    A cell clipped to a concave region may fall apart; the part holding the
-    site (or nearest to it) stays, each other part goes to the tile of the same
-    region with which it shares the longest border. Returns the new tiles and
-    the parts no tile touches.
+    Points are sorted by x once; each polygon tests only the points of its
+    bounding box with ``intersects_xy`` (no Point objects: creating 100,000 of
+    them costs more than the tests).
+
+    Parameters
+    ----------
+    xy : ndarray (n, 2)
+        Point coordinates.
+    polys : ndarray of Geometry
+        Polygons (None or empty ones hold no point).
+
+    Returns
+    -------
+    point, polygon : ndarray
+        Index pairs, sorted by point then polygon.
     """
-    tiles = tiles.copy()
-    frags: list[tuple[Geometry, int, int]] = []  # (part, region, former owner)
-    for i in np.flatnonzero(shapely.get_num_geometries(tiles) > 1):
-        parts = shapely.get_parts(tiles[i])
-        main = int(np.argmin(shapely.distance(parts, shapely.points(xy[i]))))
-        tiles[i] = parts[main]
-        frags.extend((p, int(site_region[i]), int(i)) for j, p in enumerate(parts) if j != main)
-    empty = shapely.is_empty(tiles)
-    extra: dict[int, list[Geometry]] = {}
-    for _ in range(len(frags) + 1):
-        if not frags:
+    n = len(xy)
+    e = np.empty(0, np.int64)
+    if n == 0 or len(polys) == 0:
+        return e, e
+    order = np.argsort(xy[:, 0], kind="stable")
+    xs = xy[order, 0]
+    bounds = shapely.bounds(polys)
+    pis: list[np.ndarray] = []
+    cis: list[np.ndarray] = []
+    for c in np.flatnonzero(~np.isnan(bounds[:, 0])).tolist():
+        x0, y0, x1, y1 = bounds[c]
+        lo = np.searchsorted(xs, x0, side="left")
+        hi = np.searchsorted(xs, x1, side="right")
+        cand = order[lo:hi]
+        cand = cand[(xy[cand, 1] >= y0) & (xy[cand, 1] <= y1)]
+        if len(cand) == 0:
+            continue
+        hit = cand[shapely.intersects_xy(polys[c], xy[cand, 0], xy[cand, 1])]
+        pis.append(hit)
+        cis.append(np.full(len(hit), c, np.int64))
+    if not pis:
+        return e, e
+    pi = np.concatenate(pis)
+    ci = np.concatenate(cis)
+    o = np.lexsort((ci, pi))
+    return pi[o], ci[o]
+
+
+def street_faces(streets: np.ndarray, frame: Geometry) -> np.ndarray:
+    """Faces of the street network: the blocks streets enclose inside ``frame``.
+
+    The street lines and the frame's outline are noded by snap-rounding on the
+    :data:`GRID_SIZE_M` grid (robust: streets only cut tiles, they belong to no
+    coverage) and polygonized; dead ends drop out. Every point of ``frame``
+    lies in exactly one face (or on the border of two).
+
+    Parameters
+    ----------
+    streets : ndarray of LineString
+        Street lines (metric).
+    frame : Polygon
+        The area to cover (e.g. a box around all regions).
+
+    Returns
+    -------
+    ndarray of Polygon
+        Empty when there are no streets.
+    """
+    if len(streets) == 0:
+        return np.empty(0, dtype=object)
+    inside = streets[shapely.intersects(streets, frame)]
+    if len(inside) == 0:
+        return np.empty(0, dtype=object)
+    lines = np.concatenate([inside, np.asarray([shapely.boundary(frame)], dtype=object)])
+    noded = shapely.union_all(lines, grid_size=GRID_SIZE_M)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    return faces[shapely.area(faces) > 0]
+
+
+def _pieces_of_tiles(
+    gen: np.ndarray, tiles: np.ndarray, faces: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut tiles by the street faces and into their parts.
+
+    Returns ``(pieces, owner, face, home)``: every polygonal piece, the tile it
+    comes from, the face it lies in (0 without faces) and whether it is its
+    tile's home piece (the one holding, or nearest to, the tile's generator;
+    the larger on a tie). A tile inside one face and in one part stays one
+    piece, unchanged.
+    """
+    n = len(tiles)
+    tile_face = np.zeros(n, np.int64)
+    part_geom: list[np.ndarray] = []
+    part_tile: list[np.ndarray] = []
+    part_face: list[np.ndarray] = []
+    if len(faces):
+        # Most tiles lie inside the face of their generator: one prepared test each.
+        pi, fi = points_in_polygons(gen, faces)
+        first = np.unique(pi, return_index=True)[1]
+        home_face = np.full(n, -1, np.int64)
+        home_face[pi[first]] = fi[first]
+        known = np.flatnonzero(home_face >= 0)
+        shapely.prepare(faces)
+        inside = known[shapely.contains(faces[home_face[known]], tiles[known])]
+        tile_face[inside] = home_face[inside]
+        rest = np.setdiff1d(np.arange(n), inside)
+        ti, fi = shapely.STRtree(faces).query(tiles[rest], predicate="intersects")
+        ti = rest[ti]
+        one = np.bincount(ti, minlength=n)[ti] == 1
+        tile_face[ti[one]] = fi[one]
+        mt, mf = ti[~one], fi[~one]
+        if len(mt):
+            cut = polygonal(shapely.intersection(tiles[mt], faces[mf]))
+            parts, j = shapely.get_parts(cut, return_index=True)
+            part_geom.append(parts)
+            part_tile.append(mt[j])
+            part_face.append(mf[j])
+    # Tiles in several parts (cells clipped to a concave region) that no face cut.
+    multi = np.flatnonzero(shapely.get_num_geometries(tiles) > 1)
+    if len(part_tile):
+        multi = np.setdiff1d(multi, part_tile[0])
+    if len(multi):
+        parts, j = shapely.get_parts(tiles[multi], return_index=True)
+        part_geom.append(parts)
+        part_tile.append(multi[j])
+        part_face.append(tile_face[multi[j]])
+    if not part_geom:
+        return tiles.copy(), np.arange(n), tile_face, np.ones(n, bool)
+    geom = np.concatenate(part_geom)
+    tile = np.concatenate(part_tile)
+    face = np.concatenate(part_face)
+    area = shapely.area(geom)
+    ok = area > 0
+    geom, tile, face, area = geom[ok], tile[ok], face[ok], area[ok]
+    count = np.bincount(tile, minlength=n)
+    # A tile left in one piece (it only touched the other faces) stays as it was.
+    alone = count[tile] == 1
+    tile_face[tile[alone]] = face[alone]
+    geom, tile, face, area = geom[~alone], tile[~alone], face[~alone], area[~alone]
+    # Distance to the generator: 0 for the piece(s) holding it, measured only
+    # for tiles none of whose pieces does (no Point objects for the others).
+    dist = np.where(shapely.intersects_xy(geom, gen[tile, 0], gen[tile, 1]), 0.0, np.inf)
+    held = np.zeros(n, bool)
+    held[tile[dist == 0]] = True
+    far = np.flatnonzero(~held[tile])
+    if len(far):
+        dist[far] = shapely.distance(geom[far], shapely.points(gen[tile[far]]))
+    order = np.lexsort((-area, dist, tile))
+    first = np.zeros(len(tile), bool)
+    first[order[np.unique(tile[order], return_index=True)[1]]] = True
+    keep = count < 2
+    return (
+        np.concatenate([tiles[keep], geom]),
+        np.concatenate([np.flatnonzero(keep), tile]),
+        np.concatenate([tile_face[keep], face]),
+        np.concatenate([np.ones(int(keep.sum()), bool), first]),
+    )
+
+
+def _best_owner(
+    item: np.ndarray,
+    nbr: np.ndarray,
+    length: np.ndarray,
+    owner: np.ndarray,
+    min_border: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each item, the owner it shares the longest border with (ties: lowest owner).
+
+    Owners sharing less than ``min_border`` (m) in all are not candidates.
+    """
+    if len(item) == 0:
+        return item, item
+    frame = pd.DataFrame({"i": item, "o": owner[nbr], "len": length})
+    total = frame.groupby(["i", "o"], sort=False)["len"].sum().reset_index()
+    total = total[total["len"] >= min_border]
+    total = total.sort_values(["i", "len", "o"], ascending=[True, False, True], kind="stable")
+    best = total.drop_duplicates("i")
+    return best["i"].to_numpy(np.int64), best["o"].to_numpy(np.int64)
+
+
+def _assign_pieces(
+    owner: np.ndarray,
+    block: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    length: np.ndarray,
+    site_block: np.ndarray,
+) -> np.ndarray:
+    """Give every piece without an owner (-1) to a neighbouring tile.
+
+    First a piece joins, across its longest border, a tile of its own block
+    (the streets' block, inside its region); then what is left -- blocks
+    without any building, and pieces cut off from their block's tiles -- goes,
+    one connected group per block at a time, to the tile it shares the longest
+    border with. Pieces that touch no tile keep -1.
+
+    Borders shorter than :data:`MIN_BORDER_M` count only when nothing else is
+    left: a piece joined across a point-like border would pinch its tile (a
+    neck that reprojection can turn into a self-intersection).
+    """
+    owner = owner.copy()
+    ea = np.concatenate([a, b])
+    eb = np.concatenate([b, a])
+    el = np.concatenate([length, length])
+    for min_border in (MIN_BORDER_M, 0.0):
+        owner = _assign_round(owner, block, ea, eb, el, site_block, min_border)
+    return owner
+
+
+def _assign_round(
+    owner: np.ndarray,
+    block: np.ndarray,
+    ea: np.ndarray,
+    eb: np.ndarray,
+    el: np.ndarray,
+    site_block: np.ndarray,
+    min_border: float,
+) -> np.ndarray:
+    """The hand-over of :func:`_assign_pieces` with borders of at least ``min_border``."""
+    for _ in range(len(owner) + 1):
+        changed = False
+        while True:  # same-block hand-over, round by round
+            sel = (owner[ea] < 0) & (owner[eb] >= 0) & (block[ea] == block[eb])
+            sel &= np.isin(block[ea], site_block)
+            item, who = _best_owner(ea[sel], eb[sel], el[sel], owner, min_border)
+            if len(item) == 0:
+                break
+            owner[item] = who
+            changed = True
+        free = np.flatnonzero(owner < 0)
+        if len(free) == 0:
             break
-        cur = tiles.copy()
-        for t, parts in extra.items():
-            cur[t] = shapely.union_all([tiles[t], *parts])
-        geoms = np.asarray([f[0] for f in frags], dtype=object)
-        pi, ti, length = shared_border_lengths(geoms, cur)
-        region = np.asarray([f[1] for f in frags])
-        owner = np.asarray([f[2] for f in frags])
-        ok = (region[pi] == site_region[ti]) & (owner[pi] != ti) & ~empty[ti]
-        pi, ti, length = pi[ok], ti[ok], length[ok]
-        if len(pi) == 0:
+        # Connected groups of free pieces within a block.
+        inner = (owner[ea] < 0) & (owner[eb] < 0) & (block[ea] == block[eb])
+        inner &= el >= min_border
+        m = len(owner)
+        mat = coo_array((np.ones(int(inner.sum())), (ea[inner], eb[inner])), shape=(m, m))
+        group = connected_components(mat.tocsr(), directed=False)[1]
+        sel = (owner[ea] < 0) & (owner[eb] >= 0)
+        item, who = _best_owner(group[ea[sel]], eb[sel], el[sel], owner, min_border)
+        if len(item):
+            gown = np.full(m, -1, np.int64)
+            gown[item] = who
+            take = free[gown[group[free]] >= 0]
+            owner[take] = gown[group[take]]
+            changed = True
+        if not changed:
             break
-        best = (
-            pd.DataFrame({"p": pi, "t": ti, "len": -length})
-            .sort_values(["p", "len", "t"], kind="stable")
-            .drop_duplicates("p")
-        )
-        for p, t in zip(best["p"].to_numpy(), best["t"].to_numpy(), strict=True):
-            extra.setdefault(int(t), []).append(frags[int(p)][0])
-        done = set(best["p"].tolist())
-        frags = [f for j, f in enumerate(frags) if j not in done]
-    for t, parts in extra.items():
-        tiles[t] = shapely.union_all([tiles[t], *parts])
-    loose = [f[0] for f in frags if shapely.area(f[0]) > 1.0]
-    return tiles, loose
+    return owner
+
+
+def _street_tiles(
+    gen: np.ndarray, tiles: np.ndarray, site_region: np.ndarray, faces: np.ndarray
+) -> tuple[np.ndarray, list[Geometry], np.ndarray, np.ndarray, np.ndarray]:
+    """Tiles whose borders follow the streets; returns tiles, loose parts and adjacency.
+
+    Each region's Voronoi tiles are cut by the street faces (and into their
+    parts). A tile keeps its home piece; every other piece goes to a tile of
+    the block it lies in, a block without any building to the tile it shares
+    the longest border with (:func:`_assign_pieces`). All pieces come from one
+    Voronoi diagram per region cut by one set of faces, so they are an exact
+    coverage of the region and so are their unions. Returns
+    ``(tiles, loose, u, v, length)``: the adjacency of the new tiles within
+    each region with the length of their shared border.
+    """
+    n = len(tiles)
+    pieces, src, face, home = _pieces_of_tiles(gen, tiles, faces)
+    region = site_region[src]
+    # Blocks: faces within a region.
+    n_faces = int(face.max()) + 1 if len(face) else 1
+    block = region * n_faces + face
+    owner = np.where(home, src, -1)
+    site_block = np.unique(block[home])
+    # A sliver between a street and a community boundary that nearly coincide is no
+    # block: it belongs to no block and joins the tile it borders longest.
+    thin = ~home & (2.0 * shapely.area(pieces) < SLIVER_M * shapely.length(pieces))
+    block[thin] = -1 - np.arange(int(thin.sum()))
+    pa, pb, p, q = _matched_edges(pieces, group=region)
+    pa, pb, plen = _sum_pairs(pa, pb, np.hypot(*(q - p).T), len(pieces))
+    owner = _assign_pieces(owner, block, pa, pb, plen, site_block)
+    lost = owner < 0
+    loose = [g for g in pieces[lost] if shapely.area(g) > 1.0]
+    out = tiles.copy()
+    kept = np.flatnonzero(~lost)
+    several = np.bincount(owner[kept], minlength=n) > 1
+    rebuilt = kept[several[owner[kept]] | ~home[kept]]
+    if len(rebuilt):
+        from gridmap.partition.polygons import grouped_union
+
+        merged = grouped_union(pieces[rebuilt], owner[rebuilt])
+        for t, geom in merged.items():
+            out[int(t)] = geom  # type: ignore[call-overload]
+    single = kept[~several[owner[kept]] & home[kept]]
+    out[owner[single]] = pieces[single]
+    # Adjacency of the tiles: borders between pieces of different tiles.
+    oa, ob = owner[pa], owner[pb]
+    diff = (oa >= 0) & (ob >= 0) & (oa != ob)
+    u = np.minimum(oa[diff], ob[diff])
+    v = np.maximum(oa[diff], ob[diff])
+    u, v, length = _sum_pairs(u, v, plen[diff], n)
+    return out, loose, u, v, length
+
+
+_NO_FACES = np.empty(0, dtype=object)
+
+
+def _frame(regions: np.ndarray, clip: Geometry) -> Geometry:
+    """A box around all regions and the clip area (the extent street faces must cover)."""
+    valid = [g for g in regions if g is not None and not shapely.is_empty(g)]
+    bounds = shapely.total_bounds(np.asarray([*valid, clip], dtype=object))
+    return shapely.box(*bounds).buffer(10.0, join_style="mitre")
 
 
 def _crossing_street(a: np.ndarray, b: np.ndarray, streets: np.ndarray) -> np.ndarray:
@@ -488,6 +903,7 @@ def build_site_graph(
     clip: Geometry,
     locate: np.ndarray | None = None,
     empty_ok: np.ndarray | None = None,
+    follow_streets: bool = True,
 ) -> SiteGraph:
     """Tiles and adjacency of all sites.
 
@@ -508,6 +924,9 @@ def build_site_graph(
         outside its region is moved to the region's border there.
     empty_ok : ndarray of bool, optional
         Regions that may hold no site (not reported in ``loose``).
+    follow_streets : bool
+        Cut the tiles along the streets (:func:`street_faces`), so tile and
+        grid borders run on street centre lines where streets exist.
 
     Returns
     -------
@@ -516,7 +935,8 @@ def build_site_graph(
     n = len(xy)
     gen = xy if locate is None else locate
     tiles = _all_region_tiles(gen, site_region, regions)
-    tiles, loose = _attach_fragments(gen, tiles, site_region)
+    faces = street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
+    tiles, loose, a, b, shared = _street_tiles(gen, tiles, site_region, faces)
     # Regions without any site (a locked area may hold none: it is a grid anyway).
     for r, region in enumerate(regions):
         if empty_ok is not None and empty_ok[r]:
@@ -529,8 +949,6 @@ def build_site_graph(
     same_region = site_region[gu] == site_region[gv]
     gu, gv = gu[same_region], gv[same_region]
     # Condition 2: the tiles share identical edges in one region.
-    a, b, p, q = _matched_edges(tiles, group=site_region)
-    a, b, shared = _sum_pairs(a, b, np.hypot(*(q - p).T), n)
     shared_len = pd.Series(shared, index=a * n + b)
     length = np.array(shared_len.reindex(gu * n + gv, fill_value=0.0).to_numpy(), dtype=float)
     keep = length >= MIN_SHARED_M

@@ -12,8 +12,8 @@ graph, so every micro-grid is contiguous. A building above the maximum is a
 micro-grid of its own (above the bound; the micro-grids table says so).
 
 A greedy growth rather than METIS + repair per grid: a district of 100,000
-buildings has ~10,000 grids, and a few microseconds per site keep the level
-below a second there.
+buildings has ~10,000 grids, so all grids are grown in one pass over the sites
+(:func:`grouped_micro_labels`) with the per-grid set-up done by numpy.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ import heapq
 
 import numpy as np
 
-from gridmap.partition.codes import nw_se_order
 from gridmap.partition.solve import choose_grid_count
 
-__all__ = ["micro_labels"]
+__all__ = ["micro_labels", "grouped_micro_labels"]
 
 
 def micro_labels(
@@ -55,30 +54,86 @@ def micro_labels(
     ndarray (n,)
     """
     n = len(xy)
+    return grouped_micro_labels(xy, households, u, v, np.zeros(n, np.int64), low=low, high=high)
+
+
+def _group_order(xy: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Indices sorted by group, then as :func:`~gridmap.partition.codes.nw_se_order` within it."""
+    r = np.round(np.asarray(xy, dtype=float).reshape(-1, 2), 2)
+    key = np.round(r[:, 0] - r[:, 1], 2)
+    return np.lexsort((r[:, 0], -r[:, 1], key, group))
+
+
+def grouped_micro_labels(
+    xy: np.ndarray,
+    households: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    group: np.ndarray,
+    *,
+    low: int,
+    high: int,
+) -> np.ndarray:
+    """:func:`micro_labels` of every group (grid) at once.
+
+    Parameters
+    ----------
+    xy : ndarray (n, 2)
+        Site coordinates (metric).
+    households : ndarray (n,)
+        Households of each site.
+    u, v : ndarray
+        Adjacent site pairs; pairs across groups are ignored.
+    group : ndarray (n,) of int
+        Group (grid) of each site.
+    low, high : int
+        Micro-grid bounds.
+
+    Returns
+    -------
+    ndarray (n,)
+        Micro-grid number within its group (0, 1, ... north-west to south-east).
+    """
+    n = len(xy)
+    group = np.asarray(group, dtype=np.int64)
     hh = np.asarray(households, dtype=np.int64)
-    total = int(hh.sum())
-    if n <= 1 or total <= high:
-        return np.zeros(n, np.int64)
-    m = choose_grid_count(total, low, high, n_nodes=int((hh > 0).sum()) or 1)
-    target = total / m
-    nbrs: list[list[int]] = [[] for _ in range(n)]
-    for a, b in zip(u.tolist(), v.tolist(), strict=True):
-        nbrs[a].append(b)
-        nbrs[b].append(a)
+    out = np.zeros(n, np.int64)
+    if n == 0:
+        return out
+    n_groups = int(group.max()) + 1
+    total = np.bincount(group, weights=hh, minlength=n_groups).astype(np.int64)
+    size = np.bincount(group, minlength=n_groups)
+    positive = np.bincount(group, weights=(hh > 0), minlength=n_groups).astype(np.int64)
+    grow = (size > 1) & (total > high)
+    if not grow.any():
+        return out
+    target = np.zeros(n_groups)
+    for gr in np.flatnonzero(grow).tolist():
+        m = choose_grid_count(int(total[gr]), low, high, n_nodes=int(positive[gr]) or 1)
+        target[gr] = total[gr] / m
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    same = (group[u] == group[v]) & grow[group[u]]
+    nbrs = _neighbours(n, u[same], v[same])
     hh_l = hh.tolist()
     px = xy[:, 0].tolist()
     py = xy[:, 1].tolist()
+    grp = group.tolist()
+    tgt = target.tolist()
     label = [-1] * n
     loads: list[int] = []
-    for s in nw_se_order(xy).tolist():
+    seeds = _group_order(xy, group)
+    seeds = seeds[grow[group[seeds]]]
+    for s in seeds.tolist():
         if label[s] >= 0:
             continue
         cur = len(loads)
         load = 0
         sx, sy = px[s], py[s]
+        goal = tgt[grp[s]]
         heap = [(0.0, s)]
         pushed = {s}
-        while heap and load < target:
+        while heap and load < goal:
             _, x = heapq.heappop(heap)
             if label[x] >= 0:
                 continue
@@ -91,26 +146,60 @@ def micro_labels(
                     pushed.add(y)
                     heapq.heappush(heap, ((px[y] - sx) ** 2 + (py[y] - sy) ** 2, y))
         loads.append(load)
+    sel = np.flatnonzero(grow[group])
     lab = np.asarray(label, dtype=np.int64)
-    lab = _join_small(lab, loads, nbrs, low, high)
-    # Renumber NW -> SE by the mean position of each micro-grid.
-    uniq, inv = np.unique(lab, return_inverse=True)
+    lab = _join_small(lab, sel, loads, nbrs, low, high)
+    # Renumber NW -> SE within each group by the mean position of each micro-grid.
+    uniq, inv = np.unique(lab[sel], return_inverse=True)
     inv = inv.ravel()
-    cx = np.bincount(inv, weights=xy[:, 0]) / np.bincount(inv)
-    cy = np.bincount(inv, weights=xy[:, 1]) / np.bincount(inv)
-    order = nw_se_order(np.column_stack([cx, cy]))
+    cnt = np.bincount(inv)
+    cx = np.bincount(inv, weights=xy[sel, 0]) / cnt
+    cy = np.bincount(inv, weights=xy[sel, 1]) / cnt
+    mgroup = np.zeros(len(uniq), np.int64)
+    mgroup[inv] = group[sel]
+    order = _group_order(np.column_stack([cx, cy]), mgroup)
+    first = np.searchsorted(mgroup[order], mgroup[order], side="left")
     rank = np.empty(len(uniq), np.int64)
-    rank[order] = np.arange(len(uniq))
-    return rank[inv]
+    rank[order] = np.arange(len(uniq)) - first
+    out[sel] = rank[inv]
+    return out
+
+
+def _neighbours(n: int, u: np.ndarray, v: np.ndarray) -> list[list[int]]:
+    """Adjacency lists of ``n`` sites from the pairs ``u``-``v``."""
+    a = np.concatenate([u, v])
+    b = np.concatenate([v, u])
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    bounds = np.searchsorted(a, np.arange(n + 1))
+    flat = b.tolist()
+    return [flat[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
 def _join_small(
-    label: np.ndarray, loads: list[int], nbrs: list[list[int]], low: int, high: int
+    label: np.ndarray,
+    sites: np.ndarray,
+    loads: list[int],
+    nbrs: list[list[int]],
+    low: int,
+    high: int,
 ) -> np.ndarray:
-    """Join micro-grids below ``low`` into the adjacent micro-grid that stays smallest."""
+    """Join micro-grids below ``low`` into the adjacent micro-grid that stays smallest.
+
+    Micro-grids of different groups never touch in ``nbrs``, so the groups are
+    joined independently of each other.
+    """
     label = label.copy()
     loads = list(loads)
     alive = [True] * len(loads)
+    if not any(x < low for x in loads):
+        return label
+    lab_sites = label[sites]
+    order = np.argsort(lab_sites, kind="stable")
+    starts = np.searchsorted(lab_sites[order], np.arange(len(loads) + 1))
+    members: list[list[int]] = [
+        sites[order[starts[g] : starts[g + 1]]].tolist() for g in range(len(loads))
+    ]
     for _ in range(len(loads)):
         small = [g for g in range(len(loads)) if alive[g] and loads[g] < low]
         if not small:
@@ -119,14 +208,15 @@ def _join_small(
         for g in sorted(small, key=lambda x: (loads[x], x)):
             if not alive[g] or loads[g] >= low:
                 continue
-            members = np.flatnonzero(label == g)
-            near = sorted({int(label[y]) for x in members for y in nbrs[x]} - {g})
+            near = sorted({int(label[y]) for x in members[g] for y in nbrs[x]} - {g})
             if not near:
                 continue
             fits = [h for h in near if loads[h] + loads[g] <= high]
             pool = fits or near
             h = min(pool, key=lambda x: (loads[x], x))
-            label[members] = h
+            label[members[g]] = h
+            members[h].extend(members[g])
+            members[g] = []
             loads[h] += loads[g]
             loads[g] = 0
             alive[g] = False

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 
+# Rows per coverage-union batch of grouped_union.
+_BATCH = 256
+
+
 def _key(k: object) -> Hashable:
     return k.item() if hasattr(k, "item") else k  # type: ignore[union-attr]
 
@@ -63,12 +67,28 @@ def overlay(op: str, a: Geometry, b: Geometry) -> Geometry:
         return fn(a, b, grid_size=GRID_SIZE_M)
 
 
+def _union_rows(arr: np.ndarray) -> np.ndarray:
+    """Coverage union of each row of ``arr`` (None pads); None where GEOS refuses a row.
+
+    GEOS refuses a whole batch when one row is not an exact coverage: the
+    batch is halved until the refused rows are found, so one bad row costs a
+    few batch calls rather than a call per row.
+    """
+    try:
+        return np.asarray(shapely.coverage_union_all(arr, axis=1), dtype=object)
+    except shapely.errors.GEOSException:
+        if len(arr) == 1:
+            return np.asarray([None], dtype=object)
+        half = len(arr) // 2
+        return np.concatenate([_union_rows(arr[:half]), _union_rows(arr[half:])])
+
+
 def grouped_union(geoms: np.ndarray, labels: np.ndarray) -> dict[Hashable, Geometry]:
     """Union of the geometries of each label, in a few vectorised GEOS calls.
 
     Groups of similar size are padded into one 2-D array and unioned row by
-    row (coverage union); a batch GEOS refuses, and any invalid result, is
-    redone group by group with :func:`union_coverage`.
+    row (coverage union); a group GEOS refuses (found by halving the batch),
+    and any invalid result, is redone with :func:`union_coverage`.
     """
     out: dict[Hashable, Geometry] = {}
     geoms = np.asarray(geoms, dtype=object)
@@ -85,12 +105,15 @@ def grouped_union(geoms: np.ndarray, labels: np.ndarray) -> dict[Hashable, Geome
         arr = np.full((len(rows), width), None, dtype=object)
         for r_i, r in enumerate(rows):
             arr[r_i, : count[r]] = geoms[order[start[r] : start[r] + count[r]]]
-        try:
-            res = shapely.coverage_union_all(arr, axis=1) if width > 1 else arr[:, 0]
-            bad = ~shapely.is_valid(res)
-        except shapely.errors.GEOSException:
-            res = np.empty(len(rows), dtype=object)
-            bad = np.ones(len(rows), bool)
+        if width > 1:
+            # Batches of _BATCH rows: a refused row costs a few small calls (see _union_rows).
+            res = np.concatenate(
+                [_union_rows(arr[i : i + _BATCH]) for i in range(0, len(arr), _BATCH)]
+            )
+        else:
+            res = arr[:, 0]
+        bad = np.asarray([r is None for r in res], dtype=bool)
+        bad[~bad] = ~shapely.is_valid(res[~bad])
         for b_i in np.flatnonzero(bad).tolist():
             row = int(rows[b_i])
             res[b_i] = union_coverage(geoms[order[start[row] : start[row] + count[row]]])

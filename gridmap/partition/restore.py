@@ -38,6 +38,7 @@ from shapely import Geometry
 
 from gridmap import settings
 from gridmap.errors import InputError, warn
+from gridmap.messages import Msg, msg
 from gridmap.partition.codes import micro_code
 from gridmap.partition.engine import (
     GridPartition,
@@ -72,14 +73,12 @@ def _text_ids(values: pd.Series) -> pd.Series:
 def _check_frames(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
     for frame, table in ((buildings, "buildings"), (grids, "grids")):
         if not isinstance(frame, gpd.GeoDataFrame):
-            raise InputError(
-                f"{table} must be a GeoDataFrame", fix="read the project with gridmap.io first"
-            )
+            raise InputError(msg("partition.table_not_frame", table=table))
         require_crs(frame, table)
     require_columns(buildings, "buildings", ("building_id", "households", "grid_id"))
     require_columns(grids, "grids", ("grid_id",))
     if len(buildings) == 0:
-        raise InputError("buildings table is empty", fix="give at least one building")
+        raise InputError(msg("partition.buildings_empty"))
 
 
 def _grid_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -87,14 +86,10 @@ def _grid_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     g["grid_id"] = _text_ids(g["grid_id"])
     if g["grid_id"].isna().any():
         rows = list(np.flatnonzero(g["grid_id"].isna().to_numpy())[:5])
-        raise InputError(
-            f"grids table: grid_id is empty in row(s) {rows}", fix="give every grid a grid_id"
-        )
+        raise InputError(msg("partition.grid_id_empty", rows=rows))
     dup = g["grid_id"][g["grid_id"].duplicated()].unique()
     if len(dup):
-        raise InputError(
-            f"grids table: duplicate grid_id {_ids(dup, 5)}", fix="make grid_id unique"
-        )
+        raise InputError(msg("partition.grid_id_duplicate", ids=_ids(dup, 5)))
     locked = g["locked"] if "locked" in g.columns else pd.Series(False, index=g.index)
     g["locked"] = [bool(x) if x is not None and not pd.isna(x) else False for x in locked]
     return g
@@ -112,11 +107,7 @@ def _original_buildings(b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     plain_ids = set(b.loc[~is_unit, "building_id"])
     clash = sorted(set(parent[is_unit]) & plain_ids)
     if clash:
-        raise InputError(
-            f"buildings table: building_id {_ids(clash, 5)} is both a building and the "
-            "parent_building_id of unit rows",
-            fix="keep either the building or its unit rows",
-        )
+        raise InputError(msg("partition.unit_parent_clash", ids=_ids(clash, 5)))
     key = b["building_id"].where(~is_unit, parent).to_numpy(dtype=object)
     # Each building at the place of its first row; its unit rows in unit order.
     order = np.lexsort((unit.fillna(0).to_numpy(), pd.factorize(key)[0]))
@@ -178,7 +169,7 @@ def _resplit(layout: Layout, saved: pd.DataFrame) -> set[str]:
 
 
 def _assign_rows(
-    layout: Layout, saved: pd.DataFrame, resplit: set[str], warnings: list[str]
+    layout: Layout, saved: pd.DataFrame, resplit: set[str], warnings: list[Msg]
 ) -> tuple[pd.Series, pd.Series]:
     """Grid and micro-grid of each layout row, from the saved rows.
 
@@ -203,15 +194,18 @@ def _assign_rows(
         grid = pd.Series(values, index=grid.index, dtype=object)
         micro[again] = None
         warnings.append(
-            f"{len(resplit)} building(s) now hold more households than a grid's maximum "
-            f"{layout.high} or a different number of units, and were split into unit rows again "
-            f"(each in the grid of the nearest old unit): building_id {_ids(sorted(resplit))}"
+            msg(
+                "partition.units_resplit",
+                count=len(resplit),
+                high=layout.high,
+                ids=_ids(sorted(resplit)),
+            )
         )
     return grid, micro
 
 
 def _site_labels(
-    layout: Layout, row_grid: pd.Series, row_micro: pd.Series, warnings: list[str]
+    layout: Layout, row_grid: pd.Series, row_micro: pd.Series, warnings: list[Msg]
 ) -> tuple[np.ndarray, np.ndarray]:
     rows = layout.rows
     n = len(layout.graph.xy)
@@ -224,8 +218,7 @@ def _site_labels(
     if len(bad_sites):
         bids = rows.loc[rows["site"].isin(bad_sites), "building_id"]
         warnings.append(
-            f"{len(bad_sites)} place(s) hold buildings of different grids (same centroid); each "
-            f"went to the grid of most of them: building_id {_ids(sorted(bids))}"
+            msg("partition.same_place_grids", count=len(bad_sites), ids=_ids(sorted(bids)))
         )
     site_grid = np.empty(n, dtype=object)
     site_grid[:] = None
@@ -263,7 +256,7 @@ def _fix_micro(layout: Layout, site_grid: np.ndarray, site_micro: np.ndarray) ->
 
 
 def _grid_info(
-    layout: Layout, g: gpd.GeoDataFrame, site_grid: np.ndarray, warnings: list[str]
+    layout: Layout, g: gpd.GeoDataFrame, site_grid: np.ndarray, warnings: list[Msg]
 ) -> pd.DataFrame:
     comm_index = {str(c): i for i, c in enumerate(layout.communities["community_id"])}
     labels = site_grid.astype(str)
@@ -272,9 +265,11 @@ def _grid_info(
     crossing = crossing[crossing > 1]
     if len(crossing):
         warnings.append(
-            f"{len(crossing)} grid(s) hold buildings of more than one community; edits treat "
-            f"each as part of the community of most of its buildings: grid_id "
-            f"{_ids(sorted(crossing.index))}"
+            msg(
+                "partition.grid_crosses_communities",
+                count=len(crossing),
+                ids=_ids(sorted(crossing.index)),
+            )
         )
     comm_of = site_comm.agg(_mode)
     rows = []
@@ -289,11 +284,7 @@ def _grid_info(
         elif cid is not None and str(cid) in comm_index:
             comm = comm_index[str(cid)]
         else:
-            raise InputError(
-                f"grids table: grid {gid} holds no building and its community_id {cid} is not "
-                "a community of the buildings",
-                fix="give the grid a community_id of the buildings, or delete it",
-            )
+            raise InputError(msg("partition.empty_grid_bad_community", grid=gid, community=cid))
         rows.append(
             {
                 "grid_id": str(gid),
@@ -382,17 +373,11 @@ def partition_from_layers(
     b["building_id"] = _text_ids(b["building_id"])
     if b["building_id"].isna().any():
         empty = list(np.flatnonzero(b["building_id"].isna().to_numpy())[:5])
-        raise InputError(
-            f"buildings table: building_id is empty in row(s) {empty}",
-            fix="give every building a building_id",
-        )
+        raise InputError(msg("partition.building_id_empty", rows=empty))
     b["grid_id"] = _text_ids(b["grid_id"])
     no_grid = b.loc[b["grid_id"].isna(), "building_id"]
     if len(no_grid):
-        raise InputError(
-            f"buildings table: building_id {_ids(no_grid, 5)} has no grid_id",
-            fix="re-partition the grids (locked grids are kept)",
-        )
+        raise InputError(msg("partition.no_grid_id", ids=_ids(no_grid, 5)))
     known = set(g["grid_id"])
     unknown = b.loc[~b["grid_id"].isin(known)]
     if len(unknown):
@@ -400,18 +385,11 @@ def partition_from_layers(
             f"{x} (grid {y})"
             for x, y in zip(unknown["building_id"], unknown["grid_id"], strict=True)
         ]
-        raise InputError(
-            f"buildings table: grid_id not in the grids table for building_id {_ids(pairs, 5)}",
-            fix="use the grids layer saved with these buildings, or re-partition",
-        )
+        raise InputError(msg("partition.grid_id_unknown", ids=_ids(pairs, 5)))
     hh = pd.to_numeric(b["households"], errors="coerce")
     bad_hh = b.loc[hh.isna() | (hh < 0), "building_id"]
     if len(bad_hh):
-        raise InputError(
-            f"buildings table: households is missing, not a number or negative for "
-            f"building_id {_ids(bad_hh, 5)}",
-            fix="give households as a whole number >= 0",
-        )
+        raise InputError(msg("partition.households_bad", ids=_ids(bad_hh, 5)))
     b["households"] = hh.round().astype(np.int64)
     micro_col = b["micro_grid_id"] if "micro_grid_id" in b.columns else pd.Series(None, b.index)
     parent = (
@@ -430,11 +408,9 @@ def partition_from_layers(
     )
     if saved["building_id"].duplicated().any():
         dup = saved["building_id"][saved["building_id"].duplicated()].unique()
-        raise InputError(
-            f"buildings table: duplicate building_id {_ids(dup, 5)}", fix="make building_id unique"
-        )
+        raise InputError(msg("partition.building_id_duplicate", ids=_ids(dup, 5)))
 
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     locked = _locked_areas(g)
     layout = build_layout(
         _original_buildings(b),
@@ -473,8 +449,9 @@ def partition_from_layers(
     empty_unlocked = sorted(set(g.loc[~g["locked"], "grid_id"]) - set(site_grid.astype(str)))
     if empty_unlocked:
         warnings.append(
-            f"{len(empty_unlocked)} grid(s) hold no building and are not locked; they were "
-            f"dropped: grid_id {_ids(empty_unlocked)}"
+            msg(
+                "partition.empty_grids_dropped", count=len(empty_unlocked), ids=_ids(empty_unlocked)
+            )
         )
         g = g[~g["grid_id"].isin(empty_unlocked)].reset_index(drop=True)
     site_micro = _fix_micro(layout, site_grid, site_micro)
@@ -503,20 +480,14 @@ def partition_from_layers(
         before = before.reindex(now.index)
         differ = now.index[before.isna() | (before != now)]
         if len(differ):
-            warnings.append(
-                f"{len(differ)} grid(s) had households that differ from the sum of their "
-                f"buildings (households corrected since partitioning); their totals were counted "
-                "again: grid_id "
-                + _ids(
-                    [
-                        f"{k} ({'-' if pd.isna(before[k]) else int(before[k])} -> {int(now[k])})"
-                        for k in differ
-                    ]
-                )
-            )
-            msg = range_warning(layout, site_grid, [str(k) for k in differ])
-            if msg:
-                warnings.append(msg)
+            changes = [
+                f"{k} ({'-' if pd.isna(before[k]) else int(before[k])} -> {int(now[k])})"
+                for k in differ
+            ]
+            warnings.append(msg("partition.totals_recounted", count=len(differ), ids=_ids(changes)))
+            note = range_warning(layout, site_grid, [str(k) for k in differ])
+            if note is not None:
+                warnings.append(note)
     for message in warnings:
         warn(message, stacklevel=2)
     return dataclasses.replace(result, warnings=warnings)

@@ -321,7 +321,7 @@ def refresh_after_households(
             layers["buildings"] = partition.buildings
             layers["grids"] = partition.grids
             notes.append(t("data.grids_updated"))
-            notes.extend(md(w) for w in partition.warnings)
+            notes.extend(md(localized(w, current_language())) for w in partition.warnings)
     return notes, partition
 
 

@@ -416,7 +416,7 @@ def _balance(project: state.Project) -> None:
     if notes:
         with st.expander(t("grids.warnings")):
             for note in notes:
-                st.text(str(note))
+                st.text(localized(note, current_language()))
 
 
 def render() -> None:

@@ -74,6 +74,12 @@ TIME_LIMIT_S = int(os.environ.get("GRIDMAP_UPLOAD_SECONDS", 120))
 # Largest file the importer process may write (its GeoPackage of layers).
 _OUTPUT_LIMIT_BYTES = 2 * 1024**3
 _ERROR_MARK = "gridmap-error:"
+_OUT_OF_MEMORY = (
+    "MemoryError",
+    "std::bad_alloc",
+    "failed to map segment",
+    "Cannot allocate memory",
+)
 _WARNING_MARK = "gridmap-warning:"
 
 
@@ -356,7 +362,9 @@ def _raise_for(
             name=shown,
             seconds=seconds,
         )
-    if "MemoryError" in (done.stderr or "") or "std::bad_alloc" in (done.stderr or ""):
+    # Out of address space shows as a Python or C++ allocation failure, or as a
+    # shared library that cannot be mapped while a module is imported.
+    if any(sign in (done.stderr or "") for sign in _OUT_OF_MEMORY):
         raise UploadError(
             f"{shown}: out of memory",
             key="upload.memory",
