@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from gridmap import io as gio
-from gridmap import report, settings
+from gridmap import settings
 from gridmap.pipeline import (
     Progress,
     demo_layers,
@@ -144,6 +144,8 @@ def _report_html(
     low: int,
     high: int,
 ) -> str:
+    from gridmap import report  # matplotlib: loaded only when a report is written
+
     labels = {
         "data": "数据 data",
         "buildings": "楼栋 buildings",
