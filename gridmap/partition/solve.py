@@ -350,7 +350,11 @@ class _Parts:
                 break
         else:
             return start >= 0  # v is a leaf of its part
-        seen = {start, v}
+        return self.reached(part, start, {start, v}) == len(self.members[part])
+
+    def reached(self, part: int, start: int, seen: set[int]) -> int:
+        """Size of ``seen`` after a walk from ``start`` over nodes of ``part`` (not in ``seen``)."""
+        indptr, indices, parts = self.indptr, self.indices, self.parts
         todo = [start]
         while todo:
             x = todo.pop()
@@ -359,7 +363,7 @@ class _Parts:
                 if y not in seen and parts[y] == part:
                     seen.add(y)
                     todo.append(y)
-        return len(seen) == len(self.members[part])
+        return len(seen)
 
     def move(self, v: int, b: int) -> int:
         a = self.parts[v]
@@ -438,18 +442,8 @@ def _is_connected(st: _Parts, part: int) -> bool:
     members = st.members[part]
     if not members:
         return False
-    indptr, indices, parts = st.indptr, st.indices, st.parts
     start = min(members)
-    seen = {start}
-    todo = [start]
-    while todo:
-        x = todo.pop()
-        for j in range(indptr[x], indptr[x + 1]):
-            y = indices[j]
-            if y not in seen and parts[y] == part:
-                seen.add(y)
-                todo.append(y)
-    return len(seen) == len(members)
+    return st.reached(part, start, {start}) == len(members)
 
 
 def _violation(load: float, low: float, high: float) -> float:
