@@ -34,6 +34,7 @@ from gridmap.partition.graph import (
     street_lines,
 )
 from gridmap.partition.micro import grouped_micro_labels
+from gridmap.partition.parallel import run_jobs
 from gridmap.partition.polygons import (
     overlay,
     region_polygons,
@@ -893,9 +894,13 @@ def solve_sites(
     n_grids: int | None,
     warnings: list[Msg],
     progress: Progress,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Assign every free site to a new grid label ``"new:<k>"``; fixed sites keep theirs.
 
+    Components (communities, or their parts a locked area separates) are
+    partitioned independently, on ``workers`` processes when that pays
+    (:func:`gridmap.partition.parallel.run_jobs`; same result either way).
     Returns an object array of labels per site.
     """
     g = layout.graph
@@ -939,20 +944,27 @@ def solve_sites(
     counter = 0
     small_comm: list[str] = []
     islands: list[Phrase] = []
-    for c, members in enumerate(comp_nodes):
-        progress("partitioning", 0.25 + 0.35 * c / max(n_comp, 1))
-        part_graph = sub.subgraph(members)
+    jobs = [
+        {
+            "graph": sub.subgraph(members),
+            "low": layout.low,
+            "high": layout.high,
+            "k": ks[c],
+            "seed": layout.seed,
+            "area": float(node_area[free_nodes[members]].sum()),
+            "fixed_count": n_grids is not None,
+        }
+        for c, members in enumerate(comp_nodes)
+    ]
+    solved = run_jobs(
+        partition_component,
+        jobs,
+        sizes=[len(m) for m in comp_nodes],
+        workers=workers,
+        progress=lambda share: progress("partitioning", 0.25 + 0.35 * share),
+    )
+    for c, (members, parts) in enumerate(zip(comp_nodes, solved, strict=True)):
         cm = int(node_comm[free_nodes[members[0]]])
-        area = float(node_area[free_nodes[members]].sum())
-        parts = partition_component(
-            part_graph,
-            low=layout.low,
-            high=layout.high,
-            k=ks[c],
-            seed=layout.seed,
-            area=area,
-            fixed_count=n_grids is not None,
-        )
         for p in range(int(parts.max()) + 1):
             node_label[free_nodes[members[parts == p]]] = f"new:{counter}"
             counter += 1
@@ -1388,6 +1400,7 @@ def partition_grids(
     seed: int = settings.DEFAULT_SEED,
     progress: Progress | None = None,
     follow_streets: bool = True,
+    workers: int | None = None,
 ) -> GridPartition:
     """Divide each community into contiguous grids of ``min``-``max`` households.
 
@@ -1422,6 +1435,11 @@ def partition_grids(
     follow_streets : bool
         Cut tiles along the roads (default). False keeps plain Voronoi tiles
         (streets then only weigh the cuts), for comparison.
+    workers : int, optional
+        Processes partitioning communities side by side (default: the usable
+        CPUs, or $GRIDMAP_WORKERS); the result does not depend on it. Small
+        inputs and calls from a thread-running process (the app) stay in this
+        process.
 
     Returns
     -------
@@ -1456,7 +1474,9 @@ def partition_grids(
     )
     warnings = list(layout.warnings)
     fixed = locked_labels(layout)
-    labels = solve_sites(layout, fixed=fixed, n_grids=n_grids, warnings=warnings, progress=report)
+    labels = solve_sites(
+        layout, fixed=fixed, n_grids=n_grids, warnings=warnings, progress=report, workers=workers
+    )
     result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
     emit(result.warnings)
     report("done", 1.0)

@@ -54,6 +54,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
+from gridmap.partition.parallel import threaded
+
 __all__ = [
     "HULL_BUFFER_M",
     "MIN_SHARED_M",
@@ -535,6 +537,11 @@ def region_tiles(xy: np.ndarray, region: Geometry) -> np.ndarray:
     return tiles
 
 
+def _voronoi_ordered(points: np.ndarray, extent: np.ndarray) -> np.ndarray:
+    """Voronoi diagrams of multipoints, each extended to its extent, cells in point order."""
+    return shapely.voronoi_polygons(points, extend_to=extent, ordered=True)
+
+
 def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """:func:`region_tiles` for every region at once (one vectorised GEOS call)."""
     n = len(xy)
@@ -557,7 +564,7 @@ def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarr
         pts = pts.copy()
         pts[dup] += 1e-3 * np.arange(1, int(dup.sum()) + 1)[:, None]
     mps = shapely.multipoints(pts, indices=group)
-    diagrams = shapely.voronoi_polygons(mps, extend_to=regions[ur[multi]], ordered=True)
+    diagrams = threaded(_voronoi_ordered, mps, regions[ur[multi]], min_size=64)
     cells, _ = shapely.get_parts(diagrams, return_index=True)
     if len(cells) != len(members):  # GEOS merged sites: cannot happen with unique points
         raise RuntimeError("Voronoi diagram lost sites")
@@ -566,7 +573,7 @@ def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarr
     inside = shapely.contains_properly(own, cells)
     cut = np.flatnonzero(~inside)
     if len(cut):
-        cells[cut] = polygonal(shapely.intersection(cells[cut], own[cut]))
+        cells[cut] = polygonal(threaded(shapely.intersection, cells[cut], own[cut]))
     tiles[members] = cells
     return tiles
 
@@ -682,7 +689,7 @@ def _pieces_of_tiles(
         tile_face[ti[one]] = fi[one]
         mt, mf = ti[~one], fi[~one]
         if len(mt):
-            cut = polygonal(shapely.intersection(tiles[mt], faces[mf]))
+            cut = polygonal(threaded(shapely.intersection, tiles[mt], faces[mf]))
             parts, j = shapely.get_parts(cut, return_index=True)
             part_geom.append(parts)
             part_tile.append(mt[j])

@@ -27,6 +27,7 @@ import shapely
 from shapely import Geometry
 
 from gridmap.partition.graph import GRID_SIZE_M
+from gridmap.partition.parallel import threaded
 
 __all__ = [
     "grouped_union",
@@ -83,6 +84,11 @@ def _union_rows(arr: np.ndarray) -> np.ndarray:
         return np.concatenate([_union_rows(arr[:half]), _union_rows(arr[half:])])
 
 
+def _union_batches(arr: np.ndarray) -> np.ndarray:
+    """:func:`_union_rows` in batches of _BATCH rows: a refused row costs a few small calls."""
+    return np.concatenate([_union_rows(arr[i : i + _BATCH]) for i in range(0, len(arr), _BATCH)])
+
+
 def grouped_union(geoms: np.ndarray, labels: np.ndarray) -> dict[Hashable, Geometry]:
     """Union of the geometries of each label, in a few vectorised GEOS calls.
 
@@ -105,13 +111,7 @@ def grouped_union(geoms: np.ndarray, labels: np.ndarray) -> dict[Hashable, Geome
         arr = np.full((len(rows), width), None, dtype=object)
         for r_i, r in enumerate(rows):
             arr[r_i, : count[r]] = geoms[order[start[r] : start[r] + count[r]]]
-        if width > 1:
-            # Batches of _BATCH rows: a refused row costs a few small calls (see _union_rows).
-            res = np.concatenate(
-                [_union_rows(arr[i : i + _BATCH]) for i in range(0, len(arr), _BATCH)]
-            )
-        else:
-            res = arr[:, 0]
+        res = threaded(_union_batches, arr, min_size=2 * _BATCH) if width > 1 else arr[:, 0]
         bad = np.asarray([r is None for r in res], dtype=bool)
         bad[~bad] = ~shapely.is_valid(res[~bad])
         for b_i in np.flatnonzero(bad).tolist():

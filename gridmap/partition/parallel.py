@@ -1,0 +1,152 @@
+"""Run independent partition jobs (one per community component) on several cores.
+
+Each community is partitioned on its own, so the jobs share nothing and their
+results do not depend on where or in which order they run: the output is the
+same with one worker or many. The standard library's process pool does the
+work; processes are started by ``fork`` (the parent's imports and memory are
+shared copy-on-write, so a pool starts in milliseconds), which is only safe
+while the calling process runs a single thread. Elsewhere (the Streamlit
+server runs many threads; platforms without ``fork``) and for small inputs,
+where starting processes costs more than it saves, the jobs run in this
+process, one after the other.
+
+Batch work over a whole city scales out on Dask (:mod:`gridmap.batch`); this
+module only uses the cores of one machine for one call.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MIN_PARALLEL_SIZE", "available_workers", "run_jobs", "threaded"]
+
+# Below this many nodes in all, the jobs take less time (~0.3 s) than forking
+# and feeding a pool costs on a loaded two-core machine.
+MIN_PARALLEL_SIZE = 4000
+# Chunks per worker: enough to even out unequal jobs, few enough to keep the
+# pickling overhead small.
+_CHUNKS_PER_WORKER = 4
+_WORKERS_ENV = "GRIDMAP_WORKERS"
+
+
+def available_workers(requested: int | None = None) -> int:
+    """Number of processes to use: ``requested``, else $GRIDMAP_WORKERS, else the usable CPUs."""
+    if requested is None:
+        env = os.environ.get(_WORKERS_ENV, "").strip()
+        requested = int(env) if env.isdigit() and int(env) > 0 else None
+    if requested is None:
+        try:
+            requested = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            requested = os.cpu_count() or 1
+    return max(1, int(requested))
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _run_chunk(fn: Callable[..., Any], jobs: list[Mapping[str, Any]]) -> list[Any]:
+    return [fn(**job) for job in jobs]
+
+
+def _chunks(sizes: Sequence[int], count: int) -> list[list[int]]:
+    """Job indices in ``count`` chunks of similar total size (largest job first, greedy)."""
+    loads = [0] * count
+    out: list[list[int]] = [[] for _ in range(count)]
+    for i in sorted(range(len(sizes)), key=lambda j: (-sizes[j], j)):
+        c = min(range(count), key=lambda x: (loads[x], x))
+        out[c].append(i)
+        loads[c] += max(1, sizes[i])
+    return [c for c in out if c]
+
+
+def run_jobs(
+    fn: Callable[..., Any],
+    jobs: Sequence[Mapping[str, Any]],
+    *,
+    sizes: Sequence[int],
+    workers: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> list[Any]:
+    """``[fn(**job) for job in jobs]``, on several processes when that pays.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (it is sent to the worker processes by name).
+    jobs : sequence of mapping
+        Keyword arguments of each call (picklable).
+    sizes : sequence of int
+        Work of each job (e.g. its nodes), to balance the chunks and to decide
+        whether processes pay at all.
+    workers : int, optional
+        Processes to use (default :func:`available_workers`); 1 runs here.
+    progress : callable, optional
+        Called with the share of jobs done (0..1) as they finish.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``jobs``.
+    """
+    n_workers = min(available_workers(workers), len(jobs))
+    done = 0
+    if n_workers <= 1 or sum(sizes) < MIN_PARALLEL_SIZE or not _can_fork():
+        results = []
+        for job in jobs:
+            results.append(fn(**job))
+            done += 1
+            if progress is not None:
+                progress(done / len(jobs))
+        return results
+    out: list[Any] = [None] * len(jobs)
+    chunks = _chunks(sizes, n_workers * _CHUNKS_PER_WORKER)
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+        futures = {pool.submit(_run_chunk, fn, [jobs[i] for i in c]): c for c in chunks}
+        for future in concurrent.futures.as_completed(futures):
+            chunk = futures[future]
+            for i, result in zip(chunk, future.result(), strict=True):
+                out[i] = result
+            done += len(chunk)
+            if progress is not None:
+                progress(done / len(jobs))
+    return out
+
+
+# Below this many geometries a GEOS call is not worth splitting over threads.
+MIN_THREADED_GEOMETRIES = 2000
+
+
+def threaded(
+    func: Callable[..., np.ndarray],
+    *arrays: np.ndarray,
+    workers: int | None = None,
+    min_size: int = MIN_THREADED_GEOMETRIES,
+) -> np.ndarray:
+    """``func(*arrays)`` for a vectorised shapely function, split over threads.
+
+    Shapely releases the GIL inside GEOS, so the pieces of one large call run
+    side by side on several cores (and threads are safe in the app, unlike
+    forked processes); the result is the array one call returns. Every
+    argument is an array of the same length, split alike.
+    """
+    n = len(arrays[0])
+    count = min(available_workers(workers), n // max(1, min_size // 2))
+    if count <= 1:
+        return func(*arrays)
+    bounds = [n * i // count for i in range(count + 1)]
+
+    def piece(i: int) -> np.ndarray:
+        return func(*(a[bounds[i] : bounds[i + 1]] for a in arrays))
+
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        return np.concatenate(list(pool.map(piece, range(count))))

@@ -1,0 +1,94 @@
+"""Communities partitioned on several processes, GEOS calls on several threads: same result."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import shapely
+
+from gridmap.partition import parallel
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_jobs_serial_keep_order_and_report_progress() -> None:
+    seen: list[float] = []
+    out = parallel.run_jobs(
+        _square, [{"x": i} for i in range(7)], sizes=[1] * 7, workers=1, progress=seen.append
+    )
+    assert out == [i * i for i in range(7)]
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_chunks_balance_sizes_and_cover_every_job() -> None:
+    sizes = [50, 1, 1, 30, 20, 5, 5, 40]
+    chunks = parallel._chunks(sizes, 3)
+    assert sorted(i for c in chunks for i in c) == list(range(len(sizes)))
+    loads = [sum(sizes[i] for i in c) for c in chunks]
+    assert max(loads) - min(loads) <= 10
+
+
+def test_workers_from_argument_environment_and_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDMAP_WORKERS", "3")
+    assert parallel.available_workers() == 3
+    assert parallel.available_workers(1) == 1
+    monkeypatch.setenv("GRIDMAP_WORKERS", "many")
+    assert parallel.available_workers() >= 1
+
+
+def test_threaded_geos_call_equals_one_call() -> None:
+    rng = np.random.default_rng(3)
+    a = shapely.buffer(shapely.points(rng.uniform(0, 500, (3000, 2))), 12, quad_segs=3)
+    b = shapely.buffer(shapely.points(shapely.get_coordinates(shapely.centroid(a)) + 7), 9)
+    one = shapely.intersection(a, b)
+    split = parallel.threaded(shapely.intersection, a, b, workers=3, min_size=100)
+    assert len(split) == len(one)
+    assert shapely.equals_exact(one, split, 0).all()
+
+
+# A fresh interpreter runs one thread, so the fork path is really taken there
+# (pytest's own process may hold threads of other tests, which rules out fork).
+_SCRIPT = textwrap.dedent(
+    """
+    import warnings
+    import concurrent.futures
+    from gridmap import synth
+    from gridmap.partition import parallel, partition_grids
+
+    parallel.MIN_PARALLEL_SIZE = 0
+    pools = []
+    real = concurrent.futures.ProcessPoolExecutor
+    class Spy(real):
+        def __init__(self, *a, **k):
+            pools.append(1)
+            super().__init__(*a, **k)
+    concurrent.futures.ProcessPoolExecutor = Spy
+    d = synth.generate_district(n_buildings=600, seed=5)
+    out = []
+    for workers in (1, 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p = partition_grids(d["buildings"], communities=d["communities"],
+                                roads=d["roads"], seed=2, workers=workers)
+        out.append((list(p.buildings["grid_id"]), [g.wkb for g in p.grids.geometry],
+                    list(p.buildings["micro_grid_id"])))
+    print("pools", len(pools), "same", out[0] == out[1], "grids", len(out[0][1]))
+    """
+)
+
+
+def test_partition_on_two_processes_equals_one() -> None:
+    env = {**os.environ, "GRIDMAP_WORKERS": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, check=True
+    )
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("pools 1 same True"), done.stdout + done.stderr
+    assert int(line.split()[-1]) > 5
