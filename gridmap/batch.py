@@ -886,6 +886,7 @@ def _compute(task: _ChunkTask, layers: dict[str, gpd.GeoDataFrame], folder: Path
         roads=roads if roads is not None and len(roads) else None,
         seed=seed,
         progress=_quiet,
+        workers=1,  # Dask runs the chunks side by side already
     )
     buildings, grids = _recode(task, part.buildings, part.grids)
     assignment = assign_members(

@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     grids.add_argument("--communities", type=Path)
     grids.add_argument("--locked", type=Path)
     grids.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+    grids.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes partitioning communities side by side (default: all CPUs; same result)",
+    )
 
     mem = verbs.add_parser("members", help='"1+10" party-member assignment')
     mem.add_argument("buildings", type=Path)
@@ -137,6 +143,7 @@ def _run(args: argparse.Namespace) -> int:
                 locked=args.locked,
                 seed=args.seed,
                 progress=progress,
+                workers=args.workers,
             )
         elif args.verb == "batch":
             summary = pipeline.run_city_batch(

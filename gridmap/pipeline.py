@@ -135,8 +135,12 @@ def make_grids(
     locked: gpd.GeoDataFrame | None = None,
     seed: int = settings.DEFAULT_SEED,
     progress: Progress = no_progress,
+    workers: int | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
-    """Partition the buildings of ``layers``; return new layers and the partition."""
+    """Partition the buildings of ``layers``; return new layers and the partition.
+
+    ``workers``: processes for the communities (see ``partition_grids``).
+    """
     from gridmap.partition import partition_grids
 
     low, high = _grid_bounds(min_households, max_households)
@@ -151,6 +155,7 @@ def make_grids(
         locked=locked,
         seed=seed,
         progress=progress,
+        workers=workers,
     )
     new = dict(layers)
     new["buildings"] = part.buildings
@@ -207,6 +212,7 @@ def run_grids(
     locked: Path | None = None,
     seed: int = settings.DEFAULT_SEED,
     progress: Progress = no_progress,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """``gridmap grids``: write DIR/grids.geojson and DIR/buildings.gpkg."""
     low, high = _grid_bounds(min_households, max_households)
@@ -222,6 +228,7 @@ def run_grids(
         locked=locked_frame,
         seed=seed,
         progress=progress,
+        workers=workers,
     )
     out.mkdir(parents=True, exist_ok=True)
     gio.write_geojson(new["grids"], out / "grids.geojson")

@@ -92,3 +92,13 @@ def test_partition_on_two_processes_equals_one() -> None:
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("pools 1 same True"), done.stdout + done.stderr
     assert int(line.split()[-1]) > 5
+
+
+def test_workers_below_one_are_refused() -> None:
+    from gridmap import synth
+    from gridmap.errors import InputError
+    from gridmap.partition import partition_grids
+
+    d = synth.generate_district(n_buildings=40, seed=1)
+    with pytest.raises(InputError, match="--workers 0 must be at least 1"):
+        partition_grids(d["buildings"], workers=0)

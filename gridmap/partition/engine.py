@@ -1460,6 +1460,8 @@ def partition_grids(
     _check_bounds(min_households, max_households)
     if n_grids is not None and n_grids < 1:
         raise InputError(msg("partition.n_grids_bad", n_grids=n_grids))
+    if workers is not None and workers < 1:
+        raise InputError(msg("core.batch_bad_workers", n=workers))
     report("checking input", 0.0)
     layout = build_layout(
         buildings,
