@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -870,21 +871,26 @@ def _bridge(
 # --------------------------------------------------------------------------
 
 
-def _allocate(total: int, weights: list[float]) -> list[int]:
-    """Split ``total`` into len(weights) integers >= 1 by largest remainder."""
-    m = len(weights)
-    if m == 0:
-        return []
-    if total <= m:
-        return [1] * m
-    s = sum(weights) or 1.0
-    raw = [1 + (total - m) * w / s for w in weights]
-    base = [math.floor(r) for r in raw]
-    rest = total - sum(base)
-    order = sorted(range(m), key=lambda i: (-(raw[i] - base[i]), i))
-    for i in order[:rest]:
-        base[i] += 1
-    return base
+def _grid_counts(budget: int, totals: list[int], nodes: list[int]) -> list[int]:
+    """Spread ``budget`` grids over components by highest averages (D'Hondt).
+
+    Every component gets one grid; each further grid goes to the component
+    whose grids are the fullest on average (never more grids than nodes), so
+    the largest mean load is as small as the budget allows and the smallest as
+    large: the counts keep as many components' means within the bounds as a
+    total count can. Ties go to the first component.
+    """
+    counts = [1] * len(totals)
+    heap = [(-float(t), c) for c, t in enumerate(totals) if nodes[c] > 1]
+    heapq.heapify(heap)
+    for _ in range(max(0, budget - len(totals))):
+        if not heap:
+            break
+        _, c = heapq.heappop(heap)
+        counts[c] += 1
+        if counts[c] < nodes[c]:
+            heapq.heappush(heap, (-totals[c] / counts[c], c))
+    return counts
 
 
 def solve_sites(
@@ -931,7 +937,7 @@ def solve_sites(
                 msg("partition.n_grids_too_few", asked=n_grids, needed=n_comp + n_fixed)
             )
             budget = n_comp
-        ks = list(_allocate(budget, [float(h) for h in comp_hh]))
+        ks = list(_grid_counts(budget, comp_hh, [len(m) for m in comp_nodes]))
     # Community totals, for the island / small-community warnings.
     site_comm = layout.site_community
     node_comm = np.zeros(n_nodes, np.int64)
