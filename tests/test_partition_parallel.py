@@ -102,3 +102,18 @@ def test_workers_below_one_are_refused() -> None:
     d = synth.generate_district(n_buildings=40, seed=1)
     with pytest.raises(InputError, match="--workers 0 must be at least 1"):
         partition_grids(d["buildings"], workers=0)
+
+
+def test_reproject_equals_geopandas_to_crs() -> None:
+    import geopandas as gpd
+    from pyproj import CRS
+
+    rng = np.random.default_rng(4)
+    pts = rng.uniform(0, 5000, (3000, 2)) + [440000, 4420000]
+    geoms = shapely.buffer(shapely.points(pts), 15, quad_segs=2)
+    geoms[7] = None
+    geoms[9] = shapely.Point(440010, 4420010, 5)
+    want = gpd.GeoSeries(geoms, crs="EPSG:32650").to_crs("EPSG:4326")
+    got = parallel.reproject(geoms, CRS.from_epsg(32650), CRS.from_epsg(4326))
+    assert shapely.equals_exact(np.asarray(want.array), got, 0)[np.arange(3000) != 7].all()
+    assert got[7] is None and shapely.has_z(got[9])

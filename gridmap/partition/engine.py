@@ -35,7 +35,7 @@ from gridmap.partition.graph import (
     street_lines,
 )
 from gridmap.partition.micro import grouped_micro_labels
-from gridmap.partition.parallel import run_jobs
+from gridmap.partition.parallel import reproject, run_jobs
 from gridmap.partition.polygons import (
     overlay,
     region_polygons,
@@ -1135,18 +1135,16 @@ def _to_wgs84(geoms: list[Geometry], crs: CRS) -> gpd.GeoSeries:
     spikes thinner than 2 mm vanish, edges stay put) and keep their largest
     part.
     """
-    out = gpd.GeoSeries(geoms, crs=crs).to_crs(WGS84)
-    arr = np.asarray(out.array, dtype=object)
+    arr = reproject(np.asarray(geoms, dtype=object), crs, WGS84)
     bad = np.flatnonzero(~shapely.is_valid(arr) & ~shapely.is_missing(arr))
     if len(bad) == 0:
-        return out
-    arr = arr.copy()
+        return gpd.GeoSeries(arr, crs=WGS84)
     metric = np.asarray(geoms, dtype=object)[bad]
     opened = shapely.buffer(
         shapely.buffer(metric, -GRID_SIZE_M, join_style="mitre"), GRID_SIZE_M, join_style="mitre"
     )
     opened = np.asarray([_largest_part(g) for g in polygonal(opened)], dtype=object)
-    arr[bad] = np.asarray(gpd.GeoSeries(opened, crs=crs).to_crs(WGS84).array, dtype=object)
+    arr[bad] = reproject(opened, crs, WGS84)
     still = bad[~shapely.is_valid(arr[bad])]
     if len(still):
         arr[still] = polygonal(shapely.make_valid(arr[still]))
