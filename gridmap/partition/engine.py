@@ -363,8 +363,10 @@ def build_layout(
     src = _normalise_buildings(buildings)
     crs = metric_crs(src)
     progress("projecting", 0.02)
-    bm = src.to_crs(crs)
-    bm = bm.set_geometry(gpd.GeoSeries(_valid(np.asarray(bm.geometry.array)), crs=crs))
+    metric = np.asarray(src.geometry.array, dtype=object)
+    if not CRS.from_user_input(src.crs).equals(crs):
+        metric = reproject(metric, src.crs, crs)
+    bm = src.set_geometry(gpd.GeoSeries(_valid(metric), crs=crs, index=src.index))
     n_b = len(bm)
     cent = shapely.get_coordinates(shapely.centroid(np.asarray(bm.geometry.array)))
 
