@@ -52,13 +52,15 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
         yield lambda stage, fraction: None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=stderr_console(), transient=False) as bar:
+    # No auto-refresh: its thread would stop the grid partition from forking
+    # worker processes (gridmap.partition.parallel forks only single-threaded).
+    with Progress(*columns, console=stderr_console(), transient=False, auto_refresh=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(stage: str, fraction: float) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=1.0)
-            bar.update(tasks[stage], completed=max(0.0, min(1.0, fraction)))
+            bar.update(tasks[stage], completed=max(0.0, min(1.0, fraction)), refresh=True)
 
         yield update
 
