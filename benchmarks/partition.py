@@ -253,23 +253,23 @@ def _groups_infeasible(weights: list[int], low: int, high: int, budget_s: float)
     kinds, counts = np.unique(np.asarray(w, dtype=np.int64), return_counts=True)
     n_groups = total // low
     model = cp_model.CpModel()
-    take = [[model.NewIntVar(0, int(c), "") for c in counts.tolist()] for _ in range(n_groups)]
-    used = [model.NewBoolVar("") for _ in range(n_groups)]
+    take = [[model.new_int_var(0, int(c), "") for c in counts.tolist()] for _ in range(n_groups)]
+    used = [model.new_bool_var("") for _ in range(n_groups)]
     loads = []
     for g in range(n_groups):
         load = sum(int(kv) * take[g][t] for t, kv in enumerate(kinds.tolist()))
-        model.Add(load >= low).OnlyEnforceIf(used[g])
-        model.Add(load == 0).OnlyEnforceIf(used[g].Not())
-        model.Add(load <= high)
+        model.add(load >= low).only_enforce_if(used[g])
+        model.add(load == 0).only_enforce_if(~used[g])
+        model.add(load <= high)
         loads.append(load)
         if g:
-            model.Add(loads[g - 1] >= load)
+            model.add(loads[g - 1] >= load)
     for t, c in enumerate(counts.tolist()):
-        model.Add(sum(take[g][t] for g in range(n_groups)) == int(c))
+        model.add(sum(take[g][t] for g in range(n_groups)) == int(c))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = budget_s
     solver.parameters.num_workers = 1
-    return solver.Solve(model) == cp_model.INFEASIBLE
+    return solver.solve(model) == cp_model.INFEASIBLE
 
 
 def unavoidable_out_of_range(
@@ -277,14 +277,22 @@ def unavoidable_out_of_range(
 ) -> int:
     """A proven lower bound on the grids out of [low, high] any valid partition must have.
 
-    Grids never cross a community and a compound of at most ``high``
-    households is never split, so every community's households come in
+    Grids never cross a community, a compound of at most ``high``
+    households is never split, and a grid's buildings are connected in the
+    scorer's Voronoi contiguity. So every community's households come in
     indivisible items (such compounds; otherwise single buildings or unit
-    rows). A community whose items cannot be grouped into sums within
-    [low, high] -- ignoring contiguity, so the bound is weak but sound --
-    forces at least one grid out of range. Only communities that hold an
-    out-of-range grid are checked (elsewhere the partition itself shows that
-    a grouping exists).
+    rows), and a community counts one grid when either proof holds:
+
+    * CP-SAT proves that no partition of the community's item graph into
+      connected groups has them all within [low, high]
+      (:func:`_contiguity_infeasible`; a grid count whose mean is out of
+      bounds has a grid out of bounds anyway);
+    * the fallback: the items cannot be grouped into sums within [low, high]
+      at all (contiguity ignored, :func:`_groups_infeasible`).
+
+    Only communities that hold an out-of-range grid are checked (elsewhere the
+    partition itself shows that a grouping exists); one grid per community at
+    most is counted, which is all either proof shows.
     """
     if "community_id" not in grids.columns:
         return 0
@@ -303,16 +311,86 @@ def unavoidable_out_of_range(
     bad_grids = load.index[(load < low) | (load > high)]
     bad_comms = frame.loc[frame["grid"].isin(bad_grids), "community"].dropna().unique()
     count = 0
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     for c in sorted(bad_comms, key=str):
         rows = frame[frame["community"] == c]
-        in_comp = rows["compound"].notna()
-        comp = rows[in_comp].groupby("compound")["households"].sum()
-        items = comp[comp <= high].tolist()
-        big = set(comp.index[comp > high])
-        loose = rows[~in_comp | rows["compound"].isin(big)]["households"].tolist()
-        if _groups_infeasible([int(x) for x in items + loose], low, high, budget_s=1.0):
+        item = _item_of_rows(rows, high)
+        if cells is None:  # the scorer's Voronoi contiguity, built once when needed
+            cells = _scorer_contiguity(buildings)
+        if _contiguity_infeasible(rows, item, cells, low, high):
+            count += 1
+            continue
+        # Fallback (e.g. a community too large for the exact model).
+        weights = rows["households"].groupby(item).sum()
+        if _groups_infeasible([int(x) for x in weights], low, high, budget_s=1.0):
             count += 1
     return count
+
+
+def _item_of_rows(rows: pd.DataFrame, high: int) -> np.ndarray:
+    """Item of each row: its compound when that holds at most ``high``, else the row itself."""
+    comp = rows["compound"]
+    size = rows["households"].groupby(comp).transform("sum")
+    whole = comp.notna() & (size <= high)
+    own = pd.Series(rows.index, index=rows.index).astype(str)
+    keys = np.where(whole, "c:" + comp.astype(str), "r:" + own)
+    return pd.factorize(keys)[0]
+
+
+def _scorer_contiguity(buildings: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scorer's Voronoi cell of each building row (-1: no geometry) and adjacent cell pairs."""
+    scorer = load_scorer()
+    live = ~(buildings.geometry.isna() | buildings.geometry.is_empty).to_numpy()
+    bld = buildings[live]
+    bld = bld.to_crs(bld.estimate_utm_crs())
+    foot = np.asarray(bld.geometry.array)
+    cell, u, v = scorer.voronoi_adjacency(foot, shapely.centroid(foot), False)
+    full = np.full(len(buildings), -1, np.int64)
+    full[live] = cell
+    return full, np.asarray(u, np.int64), np.asarray(v, np.int64)
+
+
+def _contiguity_infeasible(
+    rows: pd.DataFrame,
+    item: np.ndarray,
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray],
+    low: int,
+    high: int,
+) -> bool:
+    """CP-SAT proof that one community's items admit no connected grouping within bounds.
+
+    Items are joined when two of their buildings have Voronoi-adjacent cells or
+    share a cell (the scorer merges those), so the graph has every edge the
+    scorer could use: a proof on it holds for the scorer. The partition's own
+    grids serve as a hint (their items out of range are the ones checked one
+    by one).
+    """
+    from gridmap.partition.exact import MAX_NODES, prove_out_of_range
+    from gridmap.partition.solve import NodeGraph
+
+    cell_of_row, u, v = cells
+    cell = cell_of_row[rows.index.to_numpy()]
+    # The scorer drops buildings without geometry (their households count nowhere).
+    live = cell >= 0
+    rows, cell = rows[live], cell[live]
+    item = pd.factorize(item[live])[0]
+    n = int(item.max()) + 1 if len(item) else 0
+    if n == 0 or n > MAX_NODES:
+        return False
+    pairs = pd.DataFrame({"cell": cell, "item": item}).drop_duplicates()
+    adj = pd.DataFrame({"cell": np.concatenate([u, v]), "other": np.concatenate([v, u])})
+    near = adj.merge(pairs, on="cell").merge(
+        pairs.rename(columns={"cell": "other", "item": "item_o"}), on="other"
+    )
+    same = pairs.merge(pairs, on="cell", suffixes=("", "_o"))
+    eu = np.concatenate([near["item"].to_numpy(), same["item"].to_numpy()])
+    ev = np.concatenate([near["item_o"].to_numpy(), same["item_o"].to_numpy()])
+    weight = rows["households"].groupby(item).sum().to_numpy(np.int64)
+    graph = NodeGraph.from_edges(n, weight, eu, ev, np.ones(len(eu)))
+    # Hint: the grid of each item's first row (compounds of <= high are not split).
+    grid_codes = pd.factorize(rows["grid"])[0]
+    hint = pd.Series(grid_codes).groupby(item).first().to_numpy(np.int64)
+    return prove_out_of_range(graph, low=low, high=high, deterministic_time=5.0, hint=hint)
 
 
 def road_share(grids: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None) -> float:

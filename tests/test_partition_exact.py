@@ -1,0 +1,148 @@
+"""Exact CP-SAT partition of small node graphs (gridmap.partition.exact)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
+
+from gridmap.partition.exact import (
+    MAX_NODES,
+    ExactResult,
+    doomed,
+    exact_partition,
+    prove_out_of_range,
+)
+from gridmap.partition.solve import NodeGraph
+
+
+def _graph(weights: list[int], edges: list[tuple[int, int]]) -> NodeGraph:
+    u = np.asarray([a for a, _ in edges], dtype=np.int64)
+    v = np.asarray([b for _, b in edges], dtype=np.int64)
+    return NodeGraph.from_edges(len(weights), np.asarray(weights), u, v, np.ones(len(edges)))
+
+
+def _path(weights: list[int]) -> NodeGraph:
+    return _graph(weights, [(i, i + 1) for i in range(len(weights) - 1)])
+
+
+def _lattice(side: int, weights: np.ndarray) -> NodeGraph:
+    edges = []
+    for r in range(side):
+        for c in range(side):
+            a = r * side + c
+            if c + 1 < side:
+                edges.append((a, a + 1))
+            if r + 1 < side:
+                edges.append((a, a + side))
+    return _graph([int(x) for x in weights], edges)
+
+
+def _connected_groups(graph: NodeGraph, parts: np.ndarray) -> bool:
+    for g in np.unique(parts):
+        nodes = np.flatnonzero(parts == g)
+        sub = graph.matrix()[nodes][:, nodes]
+        if connected_components(csr_array(sub), directed=False)[0] != 1:
+            return False
+    return True
+
+
+def _loads(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
+    return np.bincount(parts, weights=graph.weight).astype(int)
+
+
+def test_feasible_lattice_in_range_and_connected() -> None:
+    rng = np.random.default_rng(3)
+    graph = _lattice(5, rng.integers(40, 120, 25))
+    res = exact_partition(graph, low=300, high=500, deterministic_time=5.0)
+    assert res.status == "optimal"
+    assert res.parts is not None
+    load = _loads(graph, res.parts)
+    assert ((load >= 300) & (load <= 500)).all()
+    assert res.out_of_range == 0 and res.bound == 0
+    assert _connected_groups(graph, res.parts)
+
+
+def test_contiguity_binds() -> None:
+    # Without contiguity {0, 3} (400) and {1, 2} (400) would do; on the path
+    # 200-200-200-200 the only split in range is {0,1} + {2,3}.
+    graph = _path([200, 200, 200, 200])
+    res = exact_partition(graph, low=300, high=500, deterministic_time=2.0)
+    assert res.status == "optimal"
+    assert res.parts is not None
+    assert res.parts.tolist() == [0, 0, 1, 1]
+
+
+def test_towers_between_big_nodes_proven_infeasible() -> None:
+    # 256 and 264 can join neither each other (520) nor a 450 (706, 714).
+    graph = _path([450, 256, 264, 450])
+    res = exact_partition(graph, low=300, high=500, deterministic_time=2.0)
+    assert res.bound >= 1
+    assert res.status == "optimal"
+    assert res.out_of_range == 1
+    assert res.parts is not None and _connected_groups(graph, res.parts)
+    assert doomed(graph, 1, low=300, high=500, budget=1.0)
+    assert not doomed(graph, 0, low=300, high=500, budget=1.0)
+
+
+def test_bound_needs_contiguity() -> None:
+    # Households alone allow 140+250, 140+250, 450; on this path the 140s
+    # reach the 250s only through the 450.
+    graph = _path([140, 140, 450, 250, 250])
+    res = exact_partition(graph, low=300, high=500, deterministic_time=2.0)
+    assert res.bound == 1
+    assert res.status == "optimal" and res.out_of_range == 1
+    assert res.parts is not None and _connected_groups(graph, res.parts)
+
+
+def test_hint_is_used_and_kept_when_optimal() -> None:
+    graph = _path([150, 150, 200, 200, 100])
+    hint = np.asarray([1, 1, 0, 0, 0])
+    res = exact_partition(graph, low=300, high=500, hint=hint)
+    assert res.status == "optimal"
+    assert res.parts is not None
+    assert res.parts.tolist() == [0, 0, 1, 1, 1]  # relabelled by smallest node
+
+
+def test_deterministic() -> None:
+    rng = np.random.default_rng(7)
+    graph = _lattice(6, rng.integers(30, 110, 36))
+    a = exact_partition(graph, low=300, high=500, deterministic_time=1.0)
+    b = exact_partition(graph, low=300, high=500, deterministic_time=1.0)
+    assert a.status == b.status and a.bound == b.bound
+    assert (a.parts is None) == (b.parts is None)
+    if a.parts is not None and b.parts is not None:
+        assert a.parts.tolist() == b.parts.tolist()
+        assert _connected_groups(graph, a.parts)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_every_returned_group_connected(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    graph = _lattice(5, rng.integers(20, 200, 25))
+    res = exact_partition(graph, low=300, high=500, deterministic_time=2.0)
+    assert res.parts is not None
+    assert _connected_groups(graph, res.parts)
+    assert res.out_of_range is not None and res.out_of_range >= res.bound
+
+
+def test_too_large_refused() -> None:
+    n = MAX_NODES + 1
+    graph = _path([10] * n)
+    res = exact_partition(graph, low=300, high=500)
+    assert res == ExactResult("unknown", None, None, None, 0)
+
+
+def test_ladder_proves_two_groups_out() -> None:
+    # Each tower pair fits neither together (520) nor with a 450: two groups out.
+    graph = _path([450, 256, 264, 450, 256, 264, 450])
+    res = exact_partition(graph, low=300, high=500, deterministic_time=2.0)
+    assert res.status == "optimal"
+    assert res.bound == 2 and res.out_of_range == 2
+    assert res.parts is not None and _connected_groups(graph, res.parts)
+
+
+def test_prove_out_of_range() -> None:
+    assert prove_out_of_range(_path([450, 256, 264, 450]), low=300, high=500)
+    assert not prove_out_of_range(_path([200, 200, 200, 200]), low=300, high=500)
