@@ -19,6 +19,7 @@ from gridmap.partition.solve import (
     make_contiguous,
     partition_component,
     repair_parts,
+    swap_parts,
     transfer_parts,
 )
 from gridmap.partition.units import slice_footprint, split_oversized, unit_count
@@ -203,6 +204,109 @@ def test_partition_component_balances_a_lattice() -> None:
     loads = np.bincount(parts, weights=w)
     assert len(loads) == choose_grid_count(1600, 300, 500, n_nodes=64) == 4
     assert ((loads >= 300) & (loads <= 500)).all()
+
+
+def shaped_lattice(nx: int, ny: int, weights: np.ndarray) -> NodeGraph:
+    """The 20 m lattice with its shape data: square tiles, 20 m borders (no streets)."""
+    xy, u, v = lattice(nx, ny)
+    n = len(xy)
+    return NodeGraph.from_edges(
+        n,
+        weights,
+        u,
+        v,
+        np.full(len(u), 20.0),
+        length=np.full(len(u), 20.0),
+        area=np.full(n, 400.0),
+        perimeter=np.full(n, 80.0),
+    )
+
+
+def test_shape_term_prefers_the_rounder_of_two_equal_load_splits() -> None:
+    # 4 x 4 lattice, columns 0-1 against 2-3, but the empty tile at (2, 0) sits
+    # in the left grid as a bump. Giving it back leaves every load as it is and
+    # makes both grids rectangles: only the shape term sees the difference.
+    w = np.full(16, 100)
+    w[8] = 0
+    graph = shaped_lattice(4, 4, w)
+    bump = np.where(np.arange(16) >= 8, 1, 0)
+    bump[8] = 0
+    straight = np.where(np.arange(16) >= 8, 1, 0)
+    target = np.full(2, 750.0)
+
+    def repair(parts: np.ndarray, shape: float) -> np.ndarray:
+        return repair_parts(graph, parts, low=600, high=900, target=target, lam=0.0, shape=shape)
+
+    assert (repair(bump, 0.0) == bump).all()
+    assert (repair(bump, 1000.0) == straight).all()
+    assert (repair(straight, 1000.0) == straight).all()
+
+
+def test_subgraph_keeps_shape_data_with_its_edges() -> None:
+    # A path 0-1-2-3 with distinct border lengths, duplicates summed.
+    u, v = np.array([0, 1, 2, 1]), np.array([1, 2, 3, 0])
+    graph = NodeGraph.from_edges(
+        4,
+        np.array([1, 2, 3, 4]),
+        u,
+        v,
+        np.array([1.0, 2.0, 3.0, 1.0]),
+        length=np.array([10.0, 20.0, 30.0, 5.0]),
+        area=np.array([100.0, 200.0, 300.0, 400.0]),
+        perimeter=np.array([40.0, 50.0, 60.0, 70.0]),
+    )
+    sub = graph.subgraph(np.array([2, 1, 3]))
+    plain = NodeGraph.from_edges(2, np.ones(2), u[:1], v[:1], np.ones(1))
+    assert sub.has_shape and not plain.has_shape and not plain.subgraph(np.arange(2)).has_shape
+    assert sub.area is not None and sub.perimeter is not None and sub.length is not None
+    assert sub.area.tolist() == [300.0, 200.0, 400.0]
+    assert sub.perimeter.tolist() == [60.0, 50.0, 70.0]
+    pairs = {
+        (int(a), int(sub.indices[j])): (float(sub.edge_weight[j]), float(sub.length[j]))
+        for a in range(sub.n)
+        for j in range(sub.indptr[a], sub.indptr[a + 1])
+    }
+    # Old 2-1 (weight 2, 20 m) and 2-3 (weight 3, 30 m); old 1-0 left out.
+    assert pairs == {
+        (0, 1): (2.0, 20.0),
+        (1, 0): (2.0, 20.0),
+        (0, 2): (3.0, 30.0),
+        (2, 0): (3.0, 30.0),
+    }
+    full = graph.subgraph(np.arange(4))
+    assert full.length is not None and full.length[full.indices == 0].tolist() == [15.0]
+
+
+def test_swaps_balance_where_single_moves_cannot() -> None:
+    # Four mutually adjacent compounds: any single move leaves a grid out of
+    # [300, 500]; swapping 180 with 200 (or 190 with 220) turns 370 / 420 into
+    # 390 / 400.
+    u, v = np.array([0, 0, 0, 1, 1, 2]), np.array([1, 2, 3, 2, 3, 3])
+    graph = NodeGraph.from_edges(4, np.array([190, 180, 200, 220]), u, v, np.ones(6))
+    parts = np.array([0, 0, 1, 1])
+    same = repair_parts(graph, parts, low=300, high=500, target=np.full(2, 395.0), lam=0.0)
+    assert (same == parts).all()
+
+    def swap(rounds: int) -> np.ndarray:
+        return swap_parts(graph, parts, low=300, high=500, target=395.0, lam=0.0, rounds=rounds)
+
+    assert sorted(np.bincount(swap(1), weights=graph.weight).tolist()) == [390, 400]
+    assert (swap(0) == parts).all()
+
+
+def test_shape_swaps_straighten_a_border_at_equal_loads() -> None:
+    # Columns 0-1 against 2-3 with tiles (1, 0) and (2, 3) traded: loads stay
+    # 800 / 800 either way, only the shape term prefers the straight border.
+    graph = shaped_lattice(4, 4, np.full(16, 100))
+    straight = np.where(np.arange(16) >= 8, 1, 0)
+    zigzag = straight.copy()
+    zigzag[[4, 11]] = [1, 0]
+
+    def swap(shape: float) -> np.ndarray:
+        return swap_parts(graph, zigzag, low=600, high=900, target=800.0, lam=0.0, shape=shape)
+
+    assert (swap(0.0) == zigzag).all()
+    assert (swap(1000.0) == straight).all()
 
 
 def test_grid_count_choice() -> None:

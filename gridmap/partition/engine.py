@@ -917,7 +917,21 @@ def solve_sites(
     n_nodes = int(node.max()) + 1 if n else 0
     weight = np.bincount(node, weights=layout.site_households, minlength=n_nodes).astype(np.int64)
     node_area = np.bincount(node, weights=shapely.area(g.tiles), minlength=n_nodes)
-    ngraph = NodeGraph.from_edges(n_nodes, weight, node[g.u], node[g.v], g.weight)
+    # A node's outline: its tiles' outlines less the borders shared inside it.
+    inner = node[g.u] == node[g.v]
+    node_perim = np.bincount(node, weights=shapely.length(g.tiles), minlength=n_nodes) - 2.0 * (
+        np.bincount(node[g.u[inner]], weights=g.length[inner], minlength=n_nodes)
+    )
+    ngraph = NodeGraph.from_edges(
+        n_nodes,
+        weight,
+        node[g.u],
+        node[g.v],
+        g.weight,
+        length=g.length,
+        area=node_area,
+        perimeter=node_perim,
+    )
     free_site = np.asarray([f is None for f in fixed], dtype=bool)
     node_free = np.zeros(n_nodes, bool)
     node_free[node[free_site]] = True

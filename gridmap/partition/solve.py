@@ -6,13 +6,18 @@ nodes are whole compounds (weighted by households) is fast (0.1 s), contiguous,
 splits nothing, and lands 98.5 % of grids in range with a household CV near
 0.14. Regionalisation libraries (spopt max-p / AZP / region-k-means, gerrychain)
 take minutes and balance worse. So: METIS (pymetis, ``contig`` on) gives the
-start, and a local search written here moves boundary nodes between
-neighbouring grids to minimise
+start (the best of :data:`START_SEEDS` seeds after repair), and a local
+search written here moves boundary nodes between neighbouring grids to minimise
 
     sum over grids of (L - T)^2 + VIOLATION_WEIGHT * (distance of L outside [min, max])^2
-    + lambda * (street-weighted length of grid boundaries)
+    + SHAPE_WEIGHT * T^2 * (1 - 4 pi A / P^2)
 
-where ``L`` is a grid's households and ``T`` its component's mean. Every move
+where ``L`` is a grid's households, ``T`` its component's mean, ``A`` its area
+and ``P`` its perimeter (streets counted partly, see :data:`SHAPE_STREET`): the
+last term is the Polsby-Popper score the team's scorer averages, kept up to
+date move by move from node areas, outlines and shared border lengths. Graphs
+without those (:attr:`NodeGraph.has_shape`) use ``lambda * (street-weighted
+length of grid boundaries)`` instead, which misses the community border. Every move
 keeps both grids contiguous (a breadth-first check on the donor grid), never
 empties a grid and strictly lowers the objective, so the search ends. METIS
 has no bounds constraint and no balance-after-contiguity step; no well-kept
@@ -21,9 +26,12 @@ fix (two 256-household towers side by side) get ejection chains, then transfer
 paths and cycles (:func:`transfer_parts`: grids of whole compounds re-paired one
 step along a row), then other METIS seeds and grid counts, then re-partitioned
 neighbourhoods (:func:`polish_parts`); only components with a grid out of bounds
-pay for these. A short simulated annealing over single moves
-(:func:`anneal_parts`, seeded) then climbs out of the descent's local minima and
-keeps the best state it saw.
+pay for these. Border swaps (:func:`swap_parts`: one node each way, a finer
+step of load than one move, or a straighter border at the same loads) then
+take the chosen start out of the descent's local minimum. A simulated
+annealing over single moves (:func:`anneal_parts`, seeded, keeps the best
+state it saw) follows when :data:`ANNEAL_MOVES` is set; it no longer pays by
+default.
 
 Nodes are supplied by the caller: a compound of at most ``max`` households is one
 node, so no move can split it.
@@ -44,6 +52,7 @@ from scipy.sparse.csgraph import connected_components
 __all__ = [
     "VIOLATION_WEIGHT",
     "COMPACTNESS_WEIGHT",
+    "SHAPE_WEIGHT",
     "NodeGraph",
     "choose_grid_count",
     "grid_count_range",
@@ -54,18 +63,36 @@ __all__ = [
     "partition_component",
     "polish_parts",
     "score_parts",
+    "swap_parts",
     "transfer_parts",
 ]
 
 # A household outside [min, max] weighs this many times a household of plain
 # imbalance: bounds first, evenness second.
 VIOLATION_WEIGHT = 100.0
+# Cut term, for graphs without shape data only (the shape term replaces it):
 # lambda = COMPACTNESS_WEIGHT * T^2 / P, with P the perimeter of a square grid
 # of the component's mean area: lengthening a grid boundary by one typical
 # perimeter costs as much as a household deviation of sqrt(0.3) T (55 %).
 # Tuned on synthetic districts: 0.02 gave Polsby-Popper 0.61, 0.3 gives 0.64
 # at a CV 0.003 higher; 1.0 reaches 0.65 but raises the CV by 0.01.
 COMPACTNESS_WEIGHT = 0.3
+# Shape term: SHAPE_WEIGHT * T^2 * (1 - Polsby-Popper) per grid, the perimeter
+# including the community border (which the cut misses: edge grids were the
+# least compact) and borders on streets discounted by SHAPE_STREET times the
+# cut's discount (graph.ROAD_EDGE_FACTOR): 0.5 counts them at 75 %.
+# Polsby-Popper is what the team's scorer averages; 1 / Polsby-Popper did no
+# better. Mean over three synthetic 10k districts (PP from the node tiles,
+# ~0.005 under the scorer's):
+# the cut at 0.3 gave CV 0.103, PP 0.612; with SHAPE_STREET 0, 2 starts and 10
+# anneal moves, 0.05 / 0.1 / 0.15 / 0.2 / 0.3 gave CV 0.093 / 0.095 / 0.099 /
+# 0.103 / 0.108 and PP 0.598 / 0.613 / 0.621 / 0.625 / 0.630; the defaults
+# here CV 0.101, PP 0.621. Even weight 10 (balance ignored within the bounds)
+# stops at PP 0.632: whole-compound nodes, ~7 per grid, bound the shapes.
+# A cut (0.05-0.3) on top only raised the CV; SHAPE_STREET 0 lost 2.5 points
+# of boundary on streets, 1.0 raised the CV by 0.004.
+SHAPE_WEIGHT = 0.12
+SHAPE_STREET = 0.5
 # Ejection chains of the repair: at most this many moves deep, and this many
 # moves tried per part out of bounds.
 CHAIN_DEPTH = 3
@@ -82,6 +109,22 @@ _SMALL_GRAPH = 2000
 # after the first start and the other grid count (two: 14 -> 12 grids out of
 # bounds at 10k buildings; four fixed none more).
 ESCALATE_SEEDS = 2
+# METIS starts (seeds) per component, each repaired; the best by the objective
+# goes on to the swaps. Starts pay more than anneal moves for the same CPU
+# (three 10k districts, cut objective: 3 starts and no anneal gave CV 0.102 /
+# PP 0.616 for less CPU than 1 start and 30 moves, CV 0.103 / PP 0.612). With
+# the shape term a third start gains CV 0.0007 and PP 0.004 for ~18 % more
+# CPU; screening 4-12 METIS starts by their objective before the repair cost
+# more than it gained.
+START_SEEDS = 2
+# Rounds of border swaps (see _swap_pass), each followed by a descent, on the
+# chosen start: CV -0.001 and PP +0.004 for ~7 % of the CPU; 3 rounds PP +0.0007.
+SWAP_ROUNDS = 1
+# Swaps are evaluated in full only when they raise the balance term by less than
+# SWAP_REACH * shape (squared households): a swap rarely lifts the two grids'
+# Polsby-Popper by more than that in sum. 0 (balance-improving swaps only):
+# PP 0.617; 0.05: 0.621 for ~4 % more CPU; 0.2 no better than 0.1.
+SWAP_REACH = 0.1
 # Seeds tried per neighbourhood by polish_parts.
 POLISH_SEEDS = 2
 # Neighbourhood rings tried by polish_parts (the grid's neighbours, then theirs).
@@ -94,12 +137,13 @@ METIS_RECURSIVE = True
 # Simulated annealing after the repair (see anneal_parts): moves tried per node,
 # and the start temperature as a household deviation relative to the target
 # (a move making a grid this much worse is accepted with probability 1/e at
-# the start). Tuned on synthetic districts of 1k/10k/100k buildings: 30 moves
-# per node lower the household CV by ~0.004 (0.108 -> 0.104 at 100k) and the
-# weighted cut by ~0.6 % (Polsby-Popper +0.005) for ~1.3 s CPU per 100,000
-# buildings (10 moves: CV -0.003 for ~0.5 s); 50 moves gain another 0.001,
-# 2000 only 0.003 more.
-ANNEAL_MOVES = 30
+# the start). With one METIS start, 30 moves per node lowered the household
+# CV by ~0.004 and raised Polsby-Popper by ~0.005 for ~1.3 s CPU per 100,000
+# buildings; 2000 moves only 0.003 more. With START_SEEDS, the shape term and
+# shape-aware swaps it no longer pays (three 10k districts: 2 moves per node,
+# 10 for hard components, CV -0.0005 for 6 % more CPU; 5 moves CV -0.0009 for
+# 11 %), so it is off; the same CPU went into the second METIS start.
+ANNEAL_MOVES = 0
 ANNEAL_START = 0.15
 # Components whose first start left grids out of bounds are annealed this many
 # times longer: their repairs (chains, transfers, re-partitioned neighbourhoods)
@@ -122,12 +166,21 @@ class NodeGraph:
         CSR adjacency (both directions stored, no self loops).
     edge_weight : ndarray
         Street-weighted shared boundary length of each stored edge.
+    length : ndarray, optional
+        True shared boundary length (m) of each stored edge.
+    area, perimeter : ndarray (N,), optional
+        Area (m2) and outline length (m) of each node's tiles. With ``length``
+        they give every part's area and perimeter, for the shape term of the
+        objective (see :data:`SHAPE_WEIGHT`); without them the term is off.
     """
 
     weight: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
     edge_weight: np.ndarray
+    length: np.ndarray | None = None
+    area: np.ndarray | None = None
+    perimeter: np.ndarray | None = None
 
     @classmethod
     def from_edges(
@@ -137,44 +190,83 @@ class NodeGraph:
         u: np.ndarray,
         v: np.ndarray,
         w: np.ndarray,
+        *,
+        length: np.ndarray | None = None,
+        area: np.ndarray | None = None,
+        perimeter: np.ndarray | None = None,
     ) -> NodeGraph:
-        """Build from undirected edges (duplicates summed, self loops dropped)."""
+        """Build from undirected edges (duplicates summed, self loops dropped).
+
+        ``length`` (per edge), ``area`` and ``perimeter`` (per node) are the
+        optional shape data of the class.
+        """
         keep = u != v
         u, v, w = u[keep], v[keep], w[keep]
-        mat = coo_array(
-            (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
-            shape=(n, n),
-        ).tocsr()
-        mat.sum_duplicates()
-        mat.sort_indices()
+        rows, cols = np.concatenate([u, v]), np.concatenate([v, u])
+        mat = _csr(np.concatenate([w, w]), rows, cols, n)
+        true_len = None
+        if length is not None:
+            ln = np.asarray(length, dtype=float)[keep]
+            lmat = _csr(np.concatenate([ln, ln]), rows, cols, n)
+            # Same coordinates, so the same sparsity pattern (explicit zeros kept).
+            assert np.array_equal(lmat.indptr, mat.indptr)
+            true_len = lmat.data.astype(float)
         return cls(
             weight=np.asarray(weight, dtype=np.int64),
             indptr=mat.indptr.astype(np.int64),
             indices=mat.indices.astype(np.int64),
             edge_weight=mat.data.astype(float),
+            length=true_len,
+            area=None if area is None else np.asarray(area, dtype=float),
+            perimeter=None if perimeter is None else np.asarray(perimeter, dtype=float),
         )
 
     @property
     def n(self) -> int:
         return len(self.weight)
 
+    @property
+    def has_shape(self) -> bool:
+        """Whether the shape data (edge lengths, node areas and perimeters) are present."""
+        return self.length is not None and self.area is not None and self.perimeter is not None
+
     def matrix(self) -> csr_array:
         return csr_array((self.edge_weight, self.indices, self.indptr), shape=(self.n, self.n))
 
     def subgraph(self, nodes: np.ndarray) -> NodeGraph:
         """Induced subgraph on ``nodes`` (renumbered in the given order)."""
-        sub = self.matrix()[nodes][:, nodes].tocsr()
+        # Slice a matrix of edge numbers (1-based: no explicit zeros) to carry
+        # every per-edge array along.
+        ids = np.arange(1, len(self.indices) + 1, dtype=float)
+        sub = csr_array((ids, self.indices, self.indptr), shape=(self.n, self.n))[nodes][:, nodes]
+        sub = sub.tocsr()
         sub.sort_indices()
+        edge = sub.data.astype(np.int64) - 1
+
+        def pick(arr: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
+            return None if arr is None else arr[idx]
+
         return NodeGraph(
             weight=self.weight[nodes],
             indptr=sub.indptr.astype(np.int64),
             indices=sub.indices.astype(np.int64),
-            edge_weight=sub.data.astype(float),
+            edge_weight=self.edge_weight[edge],
+            length=pick(self.length, edge),
+            area=pick(self.area, nodes),
+            perimeter=pick(self.perimeter, nodes),
         )
 
     def components(self) -> np.ndarray:
         """Connected component label of each node."""
         return connected_components(self.matrix(), directed=False)[1]
+
+
+def _csr(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> csr_array:
+    """Symmetric CSR matrix with duplicates summed and sorted indices."""
+    mat = coo_array((data, (rows, cols)), shape=(n, n)).tocsr()
+    mat.sum_duplicates()
+    mat.sort_indices()
+    return mat
 
 
 def grid_count_range(total: int, low: int, high: int) -> tuple[int, int]:
@@ -317,10 +409,52 @@ def make_contiguous(
     return inv.ravel()
 
 
-class _Parts:
-    """Mutable state of the local search: parts, members, loads (plain lists: fast)."""
+def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Node outlines and edge lengths as the shape term counts them.
 
-    def __init__(self, graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None) -> None:
+    Borders along streets count :data:`SHAPE_STREET` of their length less
+    (towards the street-weighted ``edge_weight``), so the shape term keeps the
+    cut's preference for street boundaries.
+    """
+    assert graph.perimeter is not None and graph.length is not None
+    length = graph.length + SHAPE_STREET * (graph.edge_weight - graph.length)
+    rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+    drop = np.bincount(rows, weights=graph.length - length, minlength=graph.n)
+    return graph.perimeter - drop, length
+
+
+def _part_shapes(graph: NodeGraph, parts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Area and (street-weighted, see :func:`_shape_lengths`) perimeter of each part."""
+    assert graph.area is not None
+    node_perim, length = _shape_lengths(graph)
+    area = np.bincount(parts, weights=graph.area, minlength=k)
+    rows = np.repeat(parts, np.diff(graph.indptr))
+    inner = rows == parts[graph.indices]
+    # Every inner edge is stored twice, once per direction: both sides leave the outline.
+    perim = np.bincount(parts, weights=node_perim, minlength=k) - np.bincount(
+        rows[inner], weights=length[inner], minlength=k
+    )
+    return area, perim
+
+
+_FOUR_PI = 4.0 * math.pi
+
+
+def _pp(area: float, perim: float) -> float:
+    """Polsby-Popper score 4 pi A / P^2 of a part (1 m2 added to P^2: no zero division)."""
+    return _FOUR_PI * area / (perim * perim + 1.0)
+
+
+class _Parts:
+    """Mutable state of the local search: parts, members, loads (plain lists: fast).
+
+    With ``shape`` (and the shape data in the graph) every part's area and
+    perimeter are kept up to date too (``area``, ``perim``).
+    """
+
+    def __init__(
+        self, graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None, shape: bool = False
+    ) -> None:
         n = graph.n
         self.parts = [int(p) for p in parts]
         k = max(self.parts) + 1 if n else 0
@@ -334,6 +468,21 @@ class _Parts:
         for v, p in enumerate(self.parts):
             self.members[p].add(v)
             self.load[p] += self.w[v]
+        self.shape = shape and graph.has_shape
+        self.area = [0.0] * k
+        self.perim = [0.0] * k
+        self.na: list[float] = []
+        self.nper: list[float] = []
+        self.el: list[float] = []
+        if self.shape:
+            assert graph.area is not None and graph.perimeter is not None
+            assert graph.length is not None
+            self.na = graph.area.tolist()
+            node_perim, length = _shape_lengths(graph)
+            self.nper = node_perim.tolist()
+            self.el = length.tolist()
+            area, perim = _part_shapes(graph, np.asarray(self.parts, dtype=np.int64), k)
+            self.area, self.perim = area.tolist(), perim.tolist()
 
     def connected_without(self, part: int, v: int) -> bool:
         """Whether ``part`` stays connected (and non-empty) without node ``v``."""
@@ -367,6 +516,19 @@ class _Parts:
 
     def move(self, v: int, b: int) -> int:
         a = self.parts[v]
+        if self.shape:
+            own = other = 0.0
+            for j in range(self.indptr[v], self.indptr[v + 1]):
+                p = self.parts[self.indices[j]]
+                if p == a:
+                    own += self.el[j]
+                elif p == b:
+                    other += self.el[j]
+            # v's shared borders with a become a's outline, those with b vanish.
+            self.area[a] -= self.na[v]
+            self.area[b] += self.na[v]
+            self.perim[a] += 2.0 * own - self.nper[v]
+            self.perim[b] += self.nper[v] - 2.0 * other
         self.members[a].discard(v)
         self.members[b].add(v)
         self.load[a] -= self.w[v]
@@ -637,6 +799,100 @@ def transfer_parts(
     return np.asarray(st.parts, dtype=np.int64)
 
 
+def _descend(
+    st: _Parts, low: float, high: float, tgt: list[float], lam: float, shape: float, cap: int
+) -> int:
+    """Single boundary moves lowering the objective, until none does (or ``cap`` moves).
+
+    The objective is that of the module docstring, with the shape term when
+    ``st`` tracks shapes. Returns the number of moves made.
+    """
+    n = len(st.parts)
+    parts_l, members, load, w = st.parts, st.members, st.load, st.w
+    indptr, indices, ew = st.indptr, st.indices, st.ew
+    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    queue: deque[int] = deque()
+    queued = [False] * n
+    for v in range(n):
+        if not st.fixed[v]:
+            for j in range(indptr[v], indptr[v + 1]):
+                if parts_l[indices[j]] != parts_l[v]:
+                    queue.append(v)
+                    queued[v] = True
+                    break
+    moves = 0
+    vw = VIOLATION_WEIGHT
+    fixed_l = st.fixed
+    while queue and moves < cap:
+        v = queue.popleft()
+        queued[v] = False
+        a = parts_l[v]
+        lo_j, hi_j = indptr[v], indptr[v + 1]
+        # Cheap scan first: most queued nodes are inside their part.
+        for j in range(lo_j, hi_j):
+            if parts_l[indices[j]] != a:
+                break
+        else:
+            continue
+        if len(members[a]) <= 1:
+            continue
+        link: dict[int, float] = {}
+        link_len: dict[int, float] = {}
+        for j in range(lo_j, hi_j):
+            p = parts_l[indices[j]]
+            link[p] = link.get(p, 0.0) + ew[j]
+            if use_shape:
+                link_len[p] = link_len.get(p, 0.0) + el[j]
+        wv = w[v]
+        la, ta = load[a], tgt[a]
+        # Objective change of part a (inlined _cost, this loop is the hot spot).
+        x = la - wv
+        over = low - x if x < low else (x - high if x > high else 0.0)
+        c_after = (x - ta) ** 2 + vw * over * over
+        over = low - la if la < low else (la - high if la > high else 0.0)
+        d_a = c_after - (la - ta) ** 2 - vw * over * over
+        if use_shape:
+            # Shape cost shape * (1 - PP) per part, inlined like the rest.
+            av, pv = na[v], nper[v]
+            x = perim[a] - pv + 2.0 * link_len.get(a, 0.0)
+            d_a += (
+                shape
+                * _FOUR_PI
+                * (area[a] / (perim[a] * perim[a] + 1.0) - (area[a] - av) / (x * x + 1.0))
+            )
+        own = link.get(a, 0.0)
+        best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
+        for b in sorted(link):
+            if b == a:
+                continue
+            lb, tb = load[b], tgt[b]
+            x = lb + wv
+            over = low - x if x < low else (x - high if x > high else 0.0)
+            d = d_a + (x - tb) ** 2 + vw * over * over
+            over = low - lb if lb < low else (lb - high if lb > high else 0.0)
+            d -= (lb - tb) ** 2 + vw * over * over
+            d += lam * (own - link[b])
+            if use_shape:
+                x = perim[b] + pv - 2.0 * link_len[b]
+                d += (
+                    shape
+                    * _FOUR_PI
+                    * (area[b] / (perim[b] * perim[b] + 1.0) - (area[b] + av) / (x * x + 1.0))
+                )
+            if d < best_d:
+                best_b, best_d = b, d
+        if best_b < 0 or not st.connected_without(a, v):
+            continue
+        st.move(v, best_b)
+        moves += 1
+        for part in (a, best_b):
+            for x_node in members[part]:
+                if not queued[x_node] and not fixed_l[x_node]:
+                    queue.append(x_node)
+                    queued[x_node] = True
+    return moves
+
+
 def repair_parts(
     graph: NodeGraph,
     parts: np.ndarray,
@@ -648,6 +904,7 @@ def repair_parts(
     fixed: np.ndarray | None = None,
     max_moves: int | None = None,
     transfers: bool = False,
+    shape: float = 0.0,
 ) -> np.ndarray:
     """Move boundary nodes between neighbouring parts to balance them.
 
@@ -674,6 +931,10 @@ def repair_parts(
     transfers : bool
         Also try transfer paths and cycles (:func:`_transfer`) for parts still
         out of bounds after the chains: slower, for the final repair.
+    shape : float
+        Weight of the shape term: a part costs ``shape * (1 - Polsby-Popper)``
+        squared households (see :data:`SHAPE_WEIGHT`); needs the graph's
+        shape data, ignored without.
 
     Returns
     -------
@@ -681,74 +942,13 @@ def repair_parts(
         New part of each node; parts stay contiguous and non-empty.
     """
     n = graph.n
-    st = _Parts(graph, parts, fixed)
-    parts_l, members, load, w = st.parts, st.members, st.load, st.w
-    indptr, indices, ew = st.indptr, st.indices, st.ew
+    st = _Parts(graph, parts, fixed, shape=shape > 0)
+    load = st.load
     tgt = [float(t) for t in target]
     cap = 50 * n if max_moves is None else max_moves
 
     def descend() -> int:
-        queue: deque[int] = deque()
-        queued = [False] * n
-        for v in range(n):
-            if not st.fixed[v]:
-                for j in range(indptr[v], indptr[v + 1]):
-                    if parts_l[indices[j]] != parts_l[v]:
-                        queue.append(v)
-                        queued[v] = True
-                        break
-        moves = 0
-        vw = VIOLATION_WEIGHT
-        fixed_l = st.fixed
-        while queue and moves < cap:
-            v = queue.popleft()
-            queued[v] = False
-            a = parts_l[v]
-            lo_j, hi_j = indptr[v], indptr[v + 1]
-            # Cheap scan first: most queued nodes are inside their part.
-            for j in range(lo_j, hi_j):
-                if parts_l[indices[j]] != a:
-                    break
-            else:
-                continue
-            if len(members[a]) <= 1:
-                continue
-            link: dict[int, float] = {}
-            for j in range(lo_j, hi_j):
-                p = parts_l[indices[j]]
-                link[p] = link.get(p, 0.0) + ew[j]
-            wv = w[v]
-            la, ta = load[a], tgt[a]
-            # Objective change of part a (inlined _cost, this loop is the hot spot).
-            x = la - wv
-            over = low - x if x < low else (x - high if x > high else 0.0)
-            c_after = (x - ta) ** 2 + vw * over * over
-            over = low - la if la < low else (la - high if la > high else 0.0)
-            d_a = c_after - (la - ta) ** 2 - vw * over * over
-            own = link.get(a, 0.0)
-            best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
-            for b in sorted(link):
-                if b == a:
-                    continue
-                lb, tb = load[b], tgt[b]
-                x = lb + wv
-                over = low - x if x < low else (x - high if x > high else 0.0)
-                d = d_a + (x - tb) ** 2 + vw * over * over
-                over = low - lb if lb < low else (lb - high if lb > high else 0.0)
-                d -= (lb - tb) ** 2 + vw * over * over
-                d += lam * (own - link[b])
-                if d < best_d:
-                    best_b, best_d = b, d
-            if best_b < 0 or not st.connected_without(a, v):
-                continue
-            st.move(v, best_b)
-            moves += 1
-            for part in (a, best_b):
-                for x_node in members[part]:
-                    if not queued[x_node] and not fixed_l[x_node]:
-                        queue.append(x_node)
-                        queued[x_node] = True
-        return moves
+        return _descend(st, low, high, tgt, lam, shape, cap)
 
     descend()
     bad = [p for p in range(len(load)) if not low <= load[p] <= high]
@@ -761,7 +961,154 @@ def repair_parts(
             fixed_any |= _transfer_rounds(st, low, high)
         if fixed_any:
             descend()
-    return np.asarray(parts_l, dtype=np.int64)
+    return np.asarray(st.parts, dtype=np.int64)
+
+
+def swap_parts(
+    graph: NodeGraph,
+    parts: np.ndarray,
+    *,
+    low: int,
+    high: int,
+    target: float,
+    lam: float,
+    shape: float = 0.0,
+    rounds: int | None = None,
+) -> np.ndarray:
+    """Border swaps (:func:`_swap_pass`) alternating with the descent of :func:`repair_parts`.
+
+    Parameters
+    ----------
+    graph : NodeGraph
+    parts : ndarray (N,)
+        Contiguous parts labelled 0..k-1.
+    low, high : int
+        Household bounds per part.
+    target : float
+        Target households of every part.
+    lam, shape : float
+        Weights of the cut and shape terms (see :func:`repair_parts`).
+    rounds : int, optional
+        Rounds of swaps (default :data:`SWAP_ROUNDS`).
+
+    Returns
+    -------
+    ndarray
+        New parts: contiguous, none emptied, objective never higher.
+    """
+    st = _Parts(graph, parts, None, shape=shape > 0)
+    tgt = [float(target)] * len(st.load)
+    for _ in range(SWAP_ROUNDS if rounds is None else rounds):
+        if not _swap_pass(st, low, high, tgt, lam, shape):
+            break
+        if not _descend(st, low, high, tgt, lam, shape, 50 * graph.n):
+            break
+    return np.asarray(st.parts, dtype=np.int64)
+
+
+def _swap_pass(
+    st: _Parts, low: float, high: float, tgt: list[float], lam: float, shape: float
+) -> int:
+    """Exchange border nodes of neighbouring parts where that lowers the objective.
+
+    A single move shifts a part's load by a whole node; swapping node ``v`` of
+    part ``a`` with node ``u`` of a neighbouring part ``b`` shifts it by
+    ``w[u] - w[v]``, a finer step the descent cannot take, or by nothing while
+    the shape term gains. Swaps that worsen the balance term by
+    :data:`SWAP_REACH` ``* shape`` or more are not evaluated in full. Both
+    parts stay contiguous (checked conservatively: ``a`` without ``v`` must be
+    connected and touched by ``u``). Returns the number of swaps made.
+    """
+    parts, w, load, members = st.parts, st.w, st.load, st.members
+    indptr, indices, ew, fixed = st.indptr, st.indices, st.ew, st.fixed
+    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    vw = VIOLATION_WEIGHT
+
+    def cost(x: float, t: float) -> float:
+        o = low - x if x < low else (x - high if x > high else 0.0)
+        return (x - t) ** 2 + vw * o * o
+
+    def sums(v: int, a: int, b: int) -> tuple[float, float, float, float]:
+        """Edge weight from ``v`` to parts ``a`` and ``b``, then edge length."""
+        wa = wb = la_ = lb_ = 0.0
+        for j in range(indptr[v], indptr[v + 1]):
+            p = parts[indices[j]]
+            if p == a:
+                wa += ew[j]
+                la_ += el[j] if use_shape else 0.0
+            elif p == b:
+                wb += ew[j]
+                lb_ += el[j] if use_shape else 0.0
+        return wa, wb, la_, lb_
+
+    def edge(v: int, u: int) -> tuple[float, float]:
+        for j in range(indptr[v], indptr[v + 1]):
+            if indices[j] == u:
+                return ew[j], (el[j] if use_shape else 0.0)
+        return 0.0, 0.0
+
+    def touches(u: int, part: int, skip: int) -> bool:
+        for j in range(indptr[u], indptr[u + 1]):
+            y = indices[j]
+            if y != skip and parts[y] == part:
+                return True
+        return False
+
+    swaps = 0
+    for a in range(len(load)):
+        # Border nodes of a, by neighbouring part, and the border of each neighbour facing a.
+        near: dict[int, list[int]] = {}
+        for v in sorted(members[a]):
+            if fixed[v]:
+                continue
+            for j in range(indptr[v], indptr[v + 1]):
+                b = parts[indices[j]]
+                if b != a and b > a:
+                    lst = near.setdefault(b, [])
+                    if not lst or lst[-1] != v:
+                        lst.append(v)
+        for b, vs in sorted(near.items()):
+            us = sorted(u for u in members[b] if not fixed[u] and touches(u, a, -1))
+            best: tuple[float, int, int] | None = None
+            la, lb, ta, tb = load[a], load[b], tgt[a], tgt[b]
+            base = cost(la, ta) + cost(lb, tb)
+            for v in vs:
+                if parts[v] != a:
+                    continue
+                for u in us:
+                    dw = w[u] - w[v]
+                    d = cost(la + dw, ta) + cost(lb - dw, tb) - base
+                    if d >= SWAP_REACH * shape:
+                        continue
+                    va, vb, lva, lvb = sums(v, a, b)
+                    ub, ua, lub, lua = sums(u, b, a)
+                    e_w, e_l = edge(v, u)
+                    d += lam * (va - vb + ub - ua + 2.0 * e_w)
+                    if use_shape:
+                        pa = perim[a] - nper[v] + 2.0 * lva + nper[u] - 2.0 * (lua - e_l)
+                        pb = perim[b] - nper[u] + 2.0 * lub + nper[v] - 2.0 * (lvb - e_l)
+                        aa, ab = area[a] - na[v] + na[u], area[b] - na[u] + na[v]
+                        d += shape * (
+                            _pp(area[a], perim[a])
+                            + _pp(area[b], perim[b])
+                            - _pp(aa, pa)
+                            - _pp(ab, pb)
+                        )
+                    if (
+                        d < -1e-9 * (1.0 + base)
+                        and (best is None or d < best[0])
+                        and touches(u, a, v)
+                        and touches(v, b, u)
+                        and st.connected_without(a, v)
+                        and st.connected_without(b, u)
+                    ):
+                        best = (d, v, u)
+            if best is not None:
+                _, v, u = best
+                st.move(v, b)
+                st.move(u, a)
+                swaps += 1
+    return swaps
 
 
 def anneal_parts(
@@ -774,6 +1121,7 @@ def anneal_parts(
     lam: float,
     seed: int,
     moves: int | None = None,
+    shape: float = 0.0,
 ) -> np.ndarray:
     """Simulated annealing over single boundary moves; returns the best parts seen.
 
@@ -803,6 +1151,8 @@ def anneal_parts(
         Seed of the proposal sequence (same seed, same result).
     moves : int, optional
         Proposals (default :data:`ANNEAL_MOVES` per node).
+    shape : float
+        Weight of the shape term (see :func:`repair_parts`).
 
     Returns
     -------
@@ -812,9 +1162,11 @@ def anneal_parts(
     total_moves = ANNEAL_MOVES * n if moves is None else moves
     if n <= 1 or total_moves <= 0 or int(parts.max()) == 0:
         return np.asarray(parts, dtype=np.int64)
-    st = _Parts(graph, parts, None)
+    st = _Parts(graph, parts, None, shape=shape > 0)
     pl, load, w = st.parts, st.load, st.w
     indptr, indices, ew = st.indptr, st.indices, st.ew
+    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    k4 = _FOUR_PI
     rows_a = np.repeat(np.arange(n), np.diff(graph.indptr))
     rows = rows_a.tolist()
     n_edges = len(rows)
@@ -858,17 +1210,34 @@ def anneal_parts(
         o = low - lb if lb < low else (lb - high if lb > high else 0.0)
         d -= (lb - target) ** 2 + vw * o * o
         bar = temp * coin
-        if d - reach[v] > bar:
+        if use_shape:
+            pp_a = k4 * area[a] / (perim[a] * perim[a] + 1.0)
+            pp_b = k4 * area[b] / (perim[b] * perim[b] + 1.0)
+            # The parts' Polsby-Popper scores cannot rise above 1.
+            if d - reach[v] - shape * (2.0 - pp_a - pp_b) > bar:
+                continue
+        elif d - reach[v] > bar:
             continue  # rejected whatever the cut saves
-        if lam:
-            own = other = 0.0
+        if lam or use_shape:
+            own = other = own_len = other_len = 0.0
             for jj in range(indptr[v], indptr[v + 1]):
                 p = pl[indices[jj]]
                 if p == a:
                     own += ew[jj]
+                    own_len += el[jj] if use_shape else 0.0
                 elif p == b:
                     other += ew[jj]
+                    other_len += el[jj] if use_shape else 0.0
             d += lam * (own - other)
+            if use_shape:
+                av = na[v]
+                x = perim[a] - nper[v] + 2.0 * own_len
+                y = perim[b] + nper[v] - 2.0 * other_len
+                d += shape * (
+                    pp_a
+                    + pp_b
+                    - k4 * ((area[a] - av) / (x * x + 1.0) + (area[b] + av) / (y * y + 1.0))
+                )
         if d > bar:
             continue
         if not connected_without(a, v):
@@ -891,8 +1260,16 @@ def score_parts(
     return int((viol > 0).sum()), float(viol.sum()), float(((load - load.mean()) ** 2).sum())
 
 
-def _lambda(total: float, k: int, mean_area: float) -> float:
+def _shape_weight(total: float, k: int) -> float:
+    """Weight of the shape term: SHAPE_WEIGHT * T^2."""
     if k <= 0 or total <= 0:
+        return 0.0
+    return SHAPE_WEIGHT * (total / k) ** 2
+
+
+def _lambda(total: float, k: int, mean_area: float, *, shaped: bool = False) -> float:
+    """Cut weight: COMPACTNESS_WEIGHT * T^2 / P, none when the shape term is on."""
+    if k <= 0 or total <= 0 or shaped:
         return 0.0
     target = total / k
     perimeter = 4.0 * math.sqrt(max(mean_area, 1.0))
@@ -926,9 +1303,10 @@ def partition_component(
         Area (m2) of the component, for the compactness weight.
     fixed_count : bool
         Keep ``k`` (the user asked for a number of grids); otherwise, when
-        bounds are violated after repair, k + 1 (grids too full) or k - 1
-        (too empty) is tried too. Either way further METIS seeds are tried
-        while a grid stays out of bounds (:data:`ESCALATE_SEEDS`).
+        bounds are violated after repair, further METIS seeds
+        (:data:`ESCALATE_SEEDS`) are tried at ``k``, then k + 1 (grids too
+        full) or k - 1 (too empty). With ``k`` fixed only the seeds. Without
+        violations the best of :data:`START_SEEDS` repaired starts is kept.
     candidates : sequence of int, optional
         Explicit grid counts to try (overrides the automatic choice).
 
@@ -942,6 +1320,7 @@ def partition_component(
         k = choose_grid_count(total, low, high, n_nodes=graph.n)
     if graph.n <= 1 or k <= 1:
         return np.zeros(graph.n, np.int64)
+    shaped = graph.has_shape and SHAPE_WEIGHT > 0
 
     def run(kk: int, t: int) -> tuple[tuple[int, float, float], np.ndarray]:
         if kk <= 1:
@@ -949,7 +1328,7 @@ def partition_component(
             return _hood_score(graph, parts, low=low, high=high, target=total, lam=0.0), parts
         parts = make_contiguous(graph, metis_parts(graph, kk, seed=seed + 104729 * t))
         nk = int(parts.max()) + 1
-        lam = _lambda(total, nk, area / nk)
+        lam, shape = _lambda(total, nk, area / nk, shaped=shaped), _shape_weight(total, nk)
         parts = repair_parts(
             graph,
             parts,
@@ -958,11 +1337,21 @@ def partition_component(
             target=np.full(nk, total / nk),
             lam=lam,
             transfers=True,
+            shape=shape,
         )
-        return _hood_score(graph, parts, low=low, high=high, target=total / nk, lam=lam), parts
+        score = _hood_score(
+            graph, parts, low=low, high=high, target=total / nk, lam=lam, shape=shape
+        )
+        return score, parts
 
     tries = [(int(kk), 0) for kk in candidates] if candidates is not None else [(k, 0)]
     best_score, best = run(*tries[0])
+    if candidates is None:
+        # Several METIS starts, the best by the objective kept (bounds first).
+        for t in range(1, START_SEEDS):
+            score, parts = run(k, ESCALATE_SEEDS + t)
+            if score < best_score:
+                best, best_score = parts, score
     hard = best_score[0] > 0
     if candidates is None and not fixed_count and best_score[0] > 0:
         # One more grid when grids are too full, one fewer when too empty.
@@ -976,7 +1365,10 @@ def partition_component(
             counts.append(kk)
             tries.append((kk, 0))
         # Still out of bounds: other METIS seeds (most components never get here).
-        tries += [(c, t) for t in range(1, 1 + ESCALATE_SEEDS) for c in counts]
+        # Other seeds at the chosen count first: a grid count off the
+        # middle moves the mean of all the component's grids.
+        tries = [tries[0]] + [(k, t) for t in range(1, 1 + ESCALATE_SEEDS)] + tries[1:]
+        tries += [(c, t) for t in range(1, 1 + ESCALATE_SEEDS) for c in counts[1:]]
     elif candidates is None and best_score[0] > 0:
         tries += [(k, t) for t in range(1, 1 + ESCALATE_SEEDS)]
     for kk, t in tries[1:]:
@@ -994,31 +1386,53 @@ def partition_component(
             high=high,
             seed=seed,
             target=total / kk,
-            lam=_lambda(total, kk, area / kk),
+            lam=_lambda(total, kk, area / kk, shaped=shaped),
             fixed_count=fixed_count,
+            shape=_shape_weight(total, kk),
         )
         best = transfer_parts(graph, best, low=low, high=high)
     kk = int(best.max()) + 1
+    best = swap_parts(
+        graph,
+        best,
+        low=low,
+        high=high,
+        target=total / kk,
+        lam=_lambda(total, kk, area / kk, shaped=shaped),
+        shape=_shape_weight(total, kk),
+    )
     return anneal_parts(
         graph,
         best,
         low=low,
         high=high,
         target=total / kk,
-        lam=_lambda(total, kk, area / kk),
+        lam=_lambda(total, kk, area / kk, shaped=shaped),
         seed=seed,
         moves=graph.n * ANNEAL_MOVES * (HARD_ANNEAL if hard else 1),
+        shape=_shape_weight(total, kk),
     )
 
 
 def _hood_score(
-    graph: NodeGraph, parts: np.ndarray, *, low: int, high: int, target: float, lam: float
+    graph: NodeGraph,
+    parts: np.ndarray,
+    *,
+    low: int,
+    high: int,
+    target: float,
+    lam: float,
+    shape: float = 0.0,
 ) -> tuple[int, float, float]:
     load = np.bincount(parts, weights=graph.weight.astype(float))
     viol = np.maximum(0, low - load) + np.maximum(0, load - high)
     rows = np.repeat(parts, np.diff(graph.indptr))
     cut = float(graph.edge_weight[rows != parts[graph.indices]].sum()) / 2
-    return int((viol > 0).sum()), float(viol.sum()), float(((load - target) ** 2).sum() + lam * cut)
+    cost = float(((load - target) ** 2).sum() + lam * cut)
+    if shape > 0 and graph.has_shape:
+        area, perim = _part_shapes(graph, parts, len(load))
+        cost += shape * float((1.0 - _FOUR_PI * area / (perim * perim + 1.0)).sum())
+    return int((viol > 0).sum()), float(viol.sum()), cost
 
 
 def _resolve_hood(
@@ -1032,12 +1446,13 @@ def _resolve_hood(
     target: float,
     lam: float,
     fixed_count: bool,
+    shape: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Best re-partition of the parts ``hood``, or None when none beats the current one."""
     nodes = np.flatnonzero(np.isin(parts, hood))
     sub = graph.subgraph(nodes)
     local = np.searchsorted(np.asarray(hood), parts[nodes])
-    current = _hood_score(sub, local, low=low, high=high, target=target, lam=lam)
+    current = _hood_score(sub, local, low=low, high=high, target=target, lam=lam, shape=shape)
     best, best_parts = current, None
     counts = [len(hood)]
     if not fixed_count:
@@ -1053,9 +1468,16 @@ def _resolve_hood(
             cand = make_contiguous(sub, cand)
             nk = int(cand.max()) + 1
             cand = repair_parts(
-                sub, cand, low=low, high=high, target=np.full(nk, target), lam=lam, transfers=True
+                sub,
+                cand,
+                low=low,
+                high=high,
+                target=np.full(nk, target),
+                lam=lam,
+                transfers=True,
+                shape=shape,
             )
-            score = _hood_score(sub, cand, low=low, high=high, target=target, lam=lam)
+            score = _hood_score(sub, cand, low=low, high=high, target=target, lam=lam, shape=shape)
             if score[:2] < best[:2] or (
                 score[:2] == best[:2] and score < best and best_parts is not None
             ):
@@ -1076,6 +1498,7 @@ def polish_parts(
     lam: float,
     fixed_count: bool = False,
     rounds: int = 3,
+    shape: float = 0.0,
 ) -> np.ndarray:
     """Re-partition each part out of bounds together with its neighbours.
 
@@ -1119,6 +1542,7 @@ def polish_parts(
                     target=target,
                     lam=lam,
                     fixed_count=fixed_count,
+                    shape=shape,
                 )
                 if result is None:
                     continue
