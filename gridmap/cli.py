@@ -62,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="processes partitioning communities side by side (default: all CPUs; same result)",
     )
+    grids.add_argument(
+        "--exact",
+        dest="exact_time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="thorough mode: CP-SAT time for each community left with grids out of bounds",
+    )
 
     mem = verbs.add_parser("members", help='"1+10" party-member assignment')
     mem.add_argument("buildings", type=Path)
@@ -144,6 +152,7 @@ def _run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 progress=progress,
                 workers=args.workers,
+                exact_time=args.exact_time,
             )
         elif args.verb == "batch":
             summary = pipeline.run_city_batch(

@@ -136,10 +136,11 @@ def make_grids(
     seed: int = settings.DEFAULT_SEED,
     progress: Progress = no_progress,
     workers: int | None = None,
+    exact_time: float = 0.0,
 ) -> tuple[dict[str, gpd.GeoDataFrame], Any]:
     """Partition the buildings of ``layers``; return new layers and the partition.
 
-    ``workers``: processes for the communities (see ``partition_grids``).
+    ``workers`` and ``exact_time``: see ``partition_grids``.
     """
     from gridmap.partition import partition_grids
 
@@ -156,6 +157,7 @@ def make_grids(
         seed=seed,
         progress=progress,
         workers=workers,
+        exact_time=exact_time,
     )
     new = dict(layers)
     new["buildings"] = part.buildings
@@ -213,6 +215,7 @@ def run_grids(
     seed: int = settings.DEFAULT_SEED,
     progress: Progress = no_progress,
     workers: int | None = None,
+    exact_time: float = 0.0,
 ) -> dict[str, Any]:
     """``gridmap grids``: write DIR/grids.geojson and DIR/buildings.gpkg."""
     low, high = _grid_bounds(min_households, max_households)
@@ -229,6 +232,7 @@ def run_grids(
         seed=seed,
         progress=progress,
         workers=workers,
+        exact_time=exact_time,
     )
     out.mkdir(parents=True, exist_ok=True)
     gio.write_geojson(new["grids"], out / "grids.geojson")

@@ -146,3 +146,40 @@ def test_ladder_proves_two_groups_out() -> None:
 def test_prove_out_of_range() -> None:
     assert prove_out_of_range(_path([450, 256, 264, 450]), low=300, high=500)
     assert not prove_out_of_range(_path([200, 200, 200, 200]), low=300, high=500)
+
+
+def test_exact_repair_replaces_a_partition_with_grids_out_of_range() -> None:
+    from gridmap.partition.solve import _exact_repair
+
+    rng = np.random.default_rng(3)
+    graph = _lattice(5, rng.integers(40, 120, 25))
+    # Two rows and three rows of the lattice: both far above 500.
+    halves = (np.arange(25) >= 10).astype(np.int64)
+    assert (_loads(graph, halves) > 500).all()
+    fixed = _exact_repair(graph, halves, low=300, high=500, k=None, budget=5.0)
+    load = _loads(graph, fixed)
+    assert ((load >= 300) & (load <= 500)).all()
+    assert _connected_groups(graph, fixed)
+    # Two towers between big compounds: one grid must stay out of range.
+    towers = _path([450, 256, 264, 450])
+    better = _exact_repair(towers, np.asarray([0, 0, 1, 1]), low=300, high=500, k=None, budget=2.0)
+    assert sorted(_loads(towers, better)) == [450, 450, 520]
+    # Nothing better exists: the partition comes back unchanged.
+    best = np.asarray([0, 1, 1, 2])
+    assert (_exact_repair(towers, best, low=300, high=500, k=None, budget=2.0) == best).all()
+
+
+def test_thorough_mode_is_offered_and_checked() -> None:
+    from gridmap import synth
+    from gridmap.errors import InputError
+    from gridmap.partition import partition_grids
+    from gridmap.partition.solve import partition_component
+
+    rng = np.random.default_rng(3)
+    graph = _lattice(5, rng.integers(40, 120, 25))
+    parts = partition_component(graph, low=300, high=500, k=None, seed=1, area=1e6, exact_time=2.0)
+    load = _loads(graph, parts)
+    assert ((load >= 300) & (load <= 500)).all() and _connected_groups(graph, parts)
+    d = synth.generate_district(n_buildings=40, seed=1)
+    with pytest.raises(InputError, match="--exact -1"):
+        partition_grids(d["buildings"], exact_time=-1)

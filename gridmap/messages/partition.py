@@ -68,6 +68,12 @@ MESSAGES: dict[str, Text] = {
         fix_en="e.g. n_grids=10",
         fix_zh="例如 n_grids=10",
     ),
+    "partition.exact_time_bad": Text(
+        en="--exact {seconds} must be 0 (off) or a positive number of seconds",
+        zh="--exact {seconds} 应为 0（不用）或正的秒数",
+        fix_en="e.g. --exact 2",
+        fix_zh="例如 --exact 2",
+    ),
     "partition.no_state": Text(
         en="this GridPartition carries no partition state",
         zh="该 GridPartition 不含划分状态，无法编辑",

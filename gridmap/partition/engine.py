@@ -903,6 +903,7 @@ def solve_sites(
     warnings: list[Msg],
     progress: Progress,
     workers: int | None = None,
+    exact_time: float = 0.0,
 ) -> np.ndarray:
     """Assign every free site to a new grid label ``"new:<k>"``; fixed sites keep theirs.
 
@@ -913,6 +914,7 @@ def solve_sites(
     """
     g = layout.graph
     n = len(g.xy)
+    progress("partitioning", 0.2)
     node = make_nodes(layout, fixed, warnings)
     n_nodes = int(node.max()) + 1 if n else 0
     weight = np.bincount(node, weights=layout.site_households, minlength=n_nodes).astype(np.int64)
@@ -975,6 +977,7 @@ def solve_sites(
             "seed": layout.seed,
             "area": float(node_area[free_nodes[members]].sum()),
             "fixed_count": n_grids is not None,
+            "exact_time": exact_time,
         }
         for c, members in enumerate(comp_nodes)
     ]
@@ -1421,6 +1424,7 @@ def partition_grids(
     progress: Progress | None = None,
     follow_streets: bool = True,
     workers: int | None = None,
+    exact_time: float = 0.0,
 ) -> GridPartition:
     """Divide each community into contiguous grids of ``min``-``max`` households.
 
@@ -1460,6 +1464,12 @@ def partition_grids(
         CPUs, or $GRIDMAP_WORKERS); the result does not depend on it. Small
         inputs and calls from a thread-running process (the app) stay in this
         process.
+    exact_time : float
+        Thorough mode: a community whose grids stay out of bounds after the
+        heuristics gets this much CP-SAT time (deterministic, about seconds)
+        to find a split with fewer out of bounds; 0 (default) skips it. Two
+        seconds fix about a quarter of the grids left out of bounds on
+        synthetic districts, at several seconds of CPU per 10,000 buildings.
 
     Returns
     -------
@@ -1482,6 +1492,8 @@ def partition_grids(
         raise InputError(msg("partition.n_grids_bad", n_grids=n_grids))
     if workers is not None and workers < 1:
         raise InputError(msg("core.batch_bad_workers", n=workers))
+    if not exact_time >= 0:
+        raise InputError(msg("partition.exact_time_bad", seconds=exact_time))
     report("checking input", 0.0)
     layout = build_layout(
         buildings,
@@ -1497,7 +1509,13 @@ def partition_grids(
     warnings = list(layout.warnings)
     fixed = locked_labels(layout)
     labels = solve_sites(
-        layout, fixed=fixed, n_grids=n_grids, warnings=warnings, progress=report, workers=workers
+        layout,
+        fixed=fixed,
+        n_grids=n_grids,
+        warnings=warnings,
+        progress=report,
+        workers=workers,
+        exact_time=float(exact_time),
     )
     result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
     emit(result.warnings)

@@ -43,6 +43,7 @@ the hand-over of pieces.
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -901,6 +902,19 @@ def _crossing_street(a: np.ndarray, b: np.ndarray, streets: np.ndarray) -> np.nd
     return out
 
 
+def _scorer_pairs(
+    xy: np.ndarray, site_region: np.ndarray, clip: Geometry, streets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Condition 1 of an edge: the scorer's global Voronoi contiguity, within one region.
+
+    Returns the pairs and whether the segment between their sites crosses a street.
+    """
+    gu, gv = voronoi_neighbours(xy, clip)
+    same_region = site_region[gu] == site_region[gv]
+    gu, gv = gu[same_region], gv[same_region]
+    return gu, gv, _crossing_street(xy[gu], xy[gv], streets)
+
+
 def build_site_graph(
     xy: np.ndarray,
     site_region: np.ndarray,
@@ -941,8 +955,16 @@ def build_site_graph(
     """
     n = len(xy)
     gen = xy if locate is None else locate
-    tiles = _all_region_tiles(gen, site_region, regions)
-    faces = street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
+    # The street faces and the scorer's contiguity do not depend on the tiles:
+    # they are worked out on other threads meanwhile (GEOS releases the GIL).
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        faces_job = pool.submit(
+            lambda: street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
+        )
+        pairs_job = pool.submit(_scorer_pairs, xy, site_region, clip, streets)
+        tiles = _all_region_tiles(gen, site_region, regions)
+        faces = faces_job.result()
+        gu, gv, crossing = pairs_job.result()
     tiles, loose, a, b, shared = _street_tiles(gen, tiles, site_region, faces)
     # Regions without any site (a locked area may hold none: it is a grid anyway).
     for r, region in enumerate(regions):
@@ -951,10 +973,6 @@ def build_site_graph(
         empty = region is None or shapely.is_empty(region) or shapely.area(region) <= 1.0
         if not empty and not (site_region == r).any():
             loose.append(region)
-    # Condition 1: the scorer's global Voronoi contiguity.
-    gu, gv = voronoi_neighbours(xy, clip)
-    same_region = site_region[gu] == site_region[gv]
-    gu, gv = gu[same_region], gv[same_region]
     # Condition 2: the tiles share identical edges in one region.
     shared_len = pd.Series(shared, index=a * n + b)
     length = np.array(shared_len.reindex(gu * n + gv, fill_value=0.0).to_numpy(), dtype=float)
@@ -967,6 +985,6 @@ def build_site_graph(
         u=u,
         v=v,
         length=length,
-        crosses_street=_crossing_street(xy[u], xy[v], streets),
+        crosses_street=crossing[keep],
         loose=loose,
     )
