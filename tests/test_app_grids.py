@@ -223,3 +223,17 @@ def test_corrected_households_update_the_grid_totals(grids_app: AppTest) -> None
     sums = layers["buildings"].groupby("grid_id")["households"].sum()
     assert sums.to_dict() == totals.to_dict()
     assert "areas" not in layers and "members" not in layers
+
+
+def test_thorough_mode_is_a_checkbox_and_is_remembered(grids_app: AppTest) -> None:
+    at = grids_app
+    first = state.current()
+    assert first is not None and not first.params.get("exact_time")
+    at.checkbox(key="grids_exact").check()
+    submit(at, "grids_form")
+    assert_ok(at)
+    project = state.current()
+    assert project is not None and project.params["exact_time"] == 2.0
+    assert project.edit_log[-1]["action"] == "make_grids"
+    assert project.edit_log[-1]["detail"]["exact_time"] == 2.0
+    assert at.checkbox(key="grids_exact").value is True

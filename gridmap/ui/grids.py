@@ -78,6 +78,10 @@ def grid_metrics(project: state.Project) -> list[tuple[str, Any]]:
     ]
 
 
+# CP-SAT time per community left with grids out of bounds in thorough mode.
+THOROUGH_SECONDS = 2.0
+
+
 def make_grids(
     project: state.Project,
     *,
@@ -86,8 +90,13 @@ def make_grids(
     n_grids: int | None,
     seed: int,
     progress: Any,
+    exact_time: float = 0.0,
 ) -> state.Project:
-    """Partition the project's buildings (keeping its locked grids); commit the result."""
+    """Partition the project's buildings (keeping its locked grids); commit the result.
+
+    ``exact_time`` > 0 is the thorough mode (CP-SAT for communities left with
+    grids out of bounds, see ``partition_grids``).
+    """
     from gridmap.pipeline import make_grids as pipeline_make_grids
 
     grids = project.layer("grids")
@@ -102,6 +111,7 @@ def make_grids(
         locked=locked,
         seed=seed,
         progress=progress,
+        exact_time=exact_time,
     )
     params = {
         **project.params,
@@ -109,6 +119,7 @@ def make_grids(
         "max_households": max_households,
         "n_grids": n_grids,
         "seed": seed,
+        "exact_time": exact_time,
     }
     for stale in ("areas", "members"):
         layers.pop(stale, None)
@@ -118,6 +129,7 @@ def make_grids(
         "max_households": max_households,
         "n_grids": n_grids,
         "seed": seed,
+        "exact_time": exact_time,
         "locked": 0 if locked is None else len(locked),
     }
     return state.commit(new, action="make_grids", detail=detail)
@@ -182,6 +194,7 @@ def run_action(
                 n_grids=detail.get("n_grids"),
                 seed=int(detail["seed"]),
                 progress=progress,
+                exact_time=float(detail.get("exact_time") or 0.0),
             ),
             label=t("action.make_grids"),
         )
@@ -240,6 +253,7 @@ def _queue_make_grids() -> None:
             "max_households": int(ss["grids_max"]),
             "n_grids": int(ss["grids_n"]) or None,
             "seed": int(ss["grids_seed"]),
+            "exact_time": THOROUGH_SECONDS if ss.get("grids_exact") else 0.0,
         },
     )
 
@@ -289,6 +303,12 @@ def _params_form(project: state.Project) -> None:
             step=1,
             format="%d",
             key="grids_seed",
+        )
+        st.checkbox(
+            t("grids.thorough"),
+            value=bool(project.params.get("exact_time")),
+            key="grids_exact",
+            help=t("grids.thorough_help"),
         )
         label = t("grids.remake") if has_locked else t("grids.make")
         st.form_submit_button(label, type="primary", on_click=_queue_make_grids)

@@ -205,6 +205,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "grids.max": ("每格最多户数", "Maximum households per grid"),
     "grids.n_grids": ("网格数（0 = 自动）", "Number of grids (0 = automatic)"),
     "grids.seed": ("随机种子", "Seed"),
+    "grids.thorough": ("精确求解（慢一些）", "Thorough (slower)"),
+    "grids.thorough_help": (
+        "个别网格户数仍超出范围的社区，再用精确求解器（CP-SAT）各算约 2 秒，超范围的网格更少。",
+        "Communities still left with a grid out of range get about 2 s each of an exact "
+        "solver (CP-SAT): fewer grids out of range.",
+    ),
     "grids.make": ("划分网格", "Make grids"),
     "grids.remake": ("重新划分（保留锁定网格）", "Re-partition (keep locked grids)"),
     "grids.none_yet": ("尚未划分网格。", "No grids yet."),
