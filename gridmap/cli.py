@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=None,
-        help="processes partitioning communities side by side (default: all CPUs; same result)",
+        help="processes (and threads) partitioning communities side by side "
+        "(default: $GRIDMAP_WORKERS or all CPUs; same result)",
     )
     grids.add_argument(
         "--exact",
@@ -68,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="thorough mode: CP-SAT time for each community left with grids out of bounds",
+        help="thorough mode: CP-SAT deterministic time (about seconds) for each community "
+        "left with grids out of bounds (default 0: off)",
     )
 
     mem = verbs.add_parser("members", help='"1+10" party-member assignment')

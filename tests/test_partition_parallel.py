@@ -35,12 +35,21 @@ def test_chunks_balance_sizes_and_cover_every_job() -> None:
     assert max(loads) - min(loads) <= 10
 
 
-def test_workers_from_argument_environment_and_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GRIDMAP_WORKERS", "3")
-    assert parallel.available_workers() == 3
-    assert parallel.available_workers(1) == 1
+def test_workers_from_argument_limit_environment_and_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpus = parallel._usable_cpus()
+    monkeypatch.setenv("GRIDMAP_WORKERS", "1")
+    assert parallel.available_workers() == 1
+    assert parallel.available_workers(2) == min(2, cpus)
+    assert parallel.available_workers(64) == cpus  # never more than the CPUs
     monkeypatch.setenv("GRIDMAP_WORKERS", "many")
-    assert parallel.available_workers() >= 1
+    assert parallel.available_workers() == cpus
+    with parallel.worker_limit(1):
+        assert parallel.available_workers() == 1
+        # A limit of one also keeps large GEOS calls on this thread.
+        seen: list[int] = []
+        parallel.threaded(lambda a: seen.append(len(a)) or a, np.arange(10_000), min_size=10)
+        assert seen == [10_000]
+    assert parallel.available_workers() == cpus
 
 
 def test_threaded_geos_call_equals_one_call() -> None:

@@ -346,3 +346,16 @@ def test_tiny_inputs(n: int) -> None:
     assert abs(shapely.area(tiles).sum() - region.area) < 1e-6
     a, _ = voronoi_neighbours(xy, region)
     assert len(a) == n - 1
+
+
+def test_swaps_never_put_more_grids_out_of_bounds() -> None:
+    """Two grids 5 over the maximum score lower than one 10 over: the swaps must not go there."""
+    from gridmap.partition.solve import NodeGraph, score_parts, swap_parts
+
+    u = np.asarray([0, 1, 2])
+    v = np.asarray([1, 2, 3])
+    graph = NodeGraph.from_edges(4, np.asarray([495, 15, 10, 490]), u, v, np.ones(3))
+    start = np.asarray([0, 0, 1, 1])
+    assert score_parts(graph, start, low=300, high=500)[0] == 1
+    out = swap_parts(graph, start, low=300, high=500, target=505.0, lam=0.0)
+    assert score_parts(graph, out, low=300, high=500)[0] == 1

@@ -35,7 +35,7 @@ from gridmap.partition.graph import (
     street_lines,
 )
 from gridmap.partition.micro import grouped_micro_labels
-from gridmap.partition.parallel import reproject, run_jobs
+from gridmap.partition.parallel import reproject, run_jobs, worker_limit
 from gridmap.partition.polygons import (
     overlay,
     region_polygons,
@@ -874,13 +874,14 @@ def _bridge(
 
 
 def _grid_counts(budget: int, totals: list[int], nodes: list[int]) -> list[int]:
-    """Spread ``budget`` grids over components by highest averages (D'Hondt).
+    """Spread ``budget`` grids over components by Adams' method.
 
     Every component gets one grid; each further grid goes to the component
-    whose grids are the fullest on average (never more grids than nodes), so
-    the largest mean load is as small as the budget allows and the smallest as
-    large: the counts keep as many components' means within the bounds as a
-    total count can. Ties go to the first component.
+    whose grids are the fullest on average now (never more grids than nodes),
+    so the largest mean load is as small as the budget allows. Ties go to the
+    first component. (It does not maximise the number of components whose
+    mean is within the bounds; with ~400 households per grid it rarely
+    differs.)
     """
     counts = [1] * len(totals)
     heap = [(-float(t), c) for c, t in enumerate(totals) if nodes[c] > 1]
@@ -1465,11 +1466,16 @@ def partition_grids(
         inputs and calls from a thread-running process (the app) stay in this
         process.
     exact_time : float
-        Thorough mode: a community whose grids stay out of bounds after the
-        heuristics gets this much CP-SAT time (deterministic, about seconds)
-        to find a split with fewer out of bounds; 0 (default) skips it. Two
-        seconds fix about a quarter of the grids left out of bounds on
-        synthetic districts, at several seconds of CPU per 10,000 buildings.
+        Thorough mode: a community (or the part of one a locked area leaves)
+        whose grids stay out of bounds after the heuristics gets this much
+        CP-SAT deterministic time (roughly seconds; building the models comes
+        on top) to find a split with fewer out of bounds, taken when it also
+        misses the bounds by no more households in all (or by at most one
+        grid's maximum). Parts of more than
+        :data:`gridmap.partition.exact.MAX_NODES` nodes are left as they are.
+        0 (default) skips it. Two seconds fix about a third of the avoidable
+        grids out of bounds on synthetic districts, for about 4 s of CPU per
+        10,000 buildings.
 
     Returns
     -------
@@ -1492,17 +1498,48 @@ def partition_grids(
         raise InputError(msg("partition.n_grids_bad", n_grids=n_grids))
     if workers is not None and workers < 1:
         raise InputError(msg("core.batch_bad_workers", n=workers))
-    if not exact_time >= 0:
+    if not (math.isfinite(exact_time) and exact_time >= 0):
         raise InputError(msg("partition.exact_time_bad", seconds=exact_time))
+    with worker_limit(workers):
+        return _partition(
+            buildings,
+            low=int(min_households),
+            high=int(max_households),
+            n_grids=n_grids,
+            communities=communities,
+            roads=roads,
+            locked=locked,
+            seed=int(seed),
+            report=report,
+            follow_streets=follow_streets,
+            exact_time=float(exact_time),
+        )
+
+
+def _partition(
+    buildings: gpd.GeoDataFrame,
+    *,
+    low: int,
+    high: int,
+    n_grids: int | None,
+    communities: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    locked: gpd.GeoDataFrame | None,
+    seed: int,
+    report: Progress,
+    follow_streets: bool,
+    exact_time: float,
+) -> GridPartition:
+    """:func:`partition_grids` after its checks (within the caller's worker limit)."""
     report("checking input", 0.0)
     layout = build_layout(
         buildings,
-        low=int(min_households),
-        high=int(max_households),
+        low=low,
+        high=high,
         communities=communities,
         roads=roads,
         locked=locked,
-        seed=int(seed),
+        seed=seed,
         progress=report,
         follow_streets=follow_streets,
     )
@@ -1514,8 +1551,7 @@ def partition_grids(
         n_grids=n_grids,
         warnings=warnings,
         progress=report,
-        workers=workers,
-        exact_time=float(exact_time),
+        exact_time=exact_time,
     )
     result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
     emit(result.warnings)

@@ -55,7 +55,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
-from gridmap.partition.parallel import threaded
+from gridmap.partition.parallel import available_workers, threaded
 
 __all__ = [
     "HULL_BUFFER_M",
@@ -955,16 +955,24 @@ def build_site_graph(
     """
     n = len(xy)
     gen = xy if locate is None else locate
+
     # The street faces and the scorer's contiguity do not depend on the tiles:
-    # they are worked out on other threads meanwhile (GEOS releases the GIL).
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        faces_job = pool.submit(
-            lambda: street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
-        )
-        pairs_job = pool.submit(_scorer_pairs, xy, site_region, clip, streets)
+    # with more than one CPU allowed they are worked out on other threads
+    # meanwhile (GEOS releases the GIL).
+    def faces_of() -> np.ndarray:
+        return street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
+
+    if available_workers() > 1:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            faces_job = pool.submit(faces_of)
+            pairs_job = pool.submit(_scorer_pairs, xy, site_region, clip, streets)
+            tiles = _all_region_tiles(gen, site_region, regions)
+            faces = faces_job.result()
+            gu, gv, crossing = pairs_job.result()
+    else:
         tiles = _all_region_tiles(gen, site_region, regions)
-        faces = faces_job.result()
-        gu, gv, crossing = pairs_job.result()
+        faces = faces_of()
+        gu, gv, crossing = _scorer_pairs(xy, site_region, clip, streets)
     tiles, loose, a, b, shared = _street_tiles(gen, tiles, site_region, faces)
     # Regions without any site (a locked area may hold none: it is a grid anyway).
     for r, region in enumerate(regions):

@@ -17,17 +17,26 @@ module only uses the cores of one machine for one call.
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-__all__ = ["MIN_PARALLEL_SIZE", "available_workers", "reproject", "run_jobs", "threaded"]
+__all__ = [
+    "MIN_PARALLEL_SIZE",
+    "available_workers",
+    "reproject",
+    "run_jobs",
+    "threaded",
+    "worker_limit",
+]
 
 # Below this many nodes in all, the jobs take less time (~0.3 s) than forking
 # and feeding a pool costs on a loaded two-core machine.
@@ -38,17 +47,41 @@ _CHUNKS_PER_WORKER = 4
 _WORKERS_ENV = "GRIDMAP_WORKERS"
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# The caller's limit (partition_grids(workers=...)), seen by every call below it
+# in this thread: processes and GEOS threads alike.
+_LIMIT: contextvars.ContextVar[int | None] = contextvars.ContextVar("gridmap_workers", default=None)
+
+
+@contextmanager
+def worker_limit(workers: int | None) -> Iterator[None]:
+    """Within the block, :func:`available_workers` answers ``workers`` (None: no limit set)."""
+    token = _LIMIT.set(workers)
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
+
+
 def available_workers(requested: int | None = None) -> int:
-    """Number of processes to use: ``requested``, else $GRIDMAP_WORKERS, else the usable CPUs."""
+    """Processes or threads to use, at most the usable CPUs.
+
+    ``requested``, else the limit of an enclosing :func:`worker_limit`, else
+    $GRIDMAP_WORKERS, else the usable CPUs.
+    """
+    if requested is None:
+        requested = _LIMIT.get()
     if requested is None:
         env = os.environ.get(_WORKERS_ENV, "").strip()
         requested = int(env) if env.isdigit() and int(env) > 0 else None
-    if requested is None:
-        try:
-            requested = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            requested = os.cpu_count() or 1
-    return max(1, int(requested))
+    cpus = _usable_cpus()
+    return max(1, min(int(requested) if requested is not None else cpus, cpus))
 
 
 def _can_fork() -> bool:
@@ -112,7 +145,8 @@ def run_jobs(
     out: list[Any] = [None] * len(jobs)
     chunks = _chunks(sizes, n_workers * _CHUNKS_PER_WORKER)
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(n_workers, mp_context=context)
+    try:
         futures = {pool.submit(_run_chunk, fn, [jobs[i] for i in c]): c for c in chunks}
         for future in concurrent.futures.as_completed(futures):
             chunk = futures[future]
@@ -121,6 +155,11 @@ def run_jobs(
             done += len(chunk)
             if progress is not None:
                 progress(done / len(jobs))
+    except BaseException:
+        # An error or Ctrl-C: drop the chunks not started rather than wait for them.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return out
 
 
@@ -155,7 +194,7 @@ def threaded(
 
 
 def _reprojected(geoms: np.ndarray, source: CRS, target: CRS) -> np.ndarray:
-    # One transformer per call: pyproj transformers must not be shared by threads.
+    # One transformer per chunk: cheap, and no state is shared between threads.
     transformer = Transformer.from_crs(source, target, always_xy=True)
     out = geoms.copy()
     flat = ~(shapely.is_missing(geoms) | shapely.has_z(geoms))

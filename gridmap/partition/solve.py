@@ -994,7 +994,8 @@ def swap_parts(
     Returns
     -------
     ndarray
-        New parts: contiguous, none emptied, objective never higher.
+        New parts: contiguous, none emptied, objective never higher, and
+        never more parts out of bounds than ``parts`` had.
     """
     st = _Parts(graph, parts, None, shape=shape > 0)
     tgt = [float(target)] * len(st.load)
@@ -1003,7 +1004,15 @@ def swap_parts(
             break
         if not _descend(st, low, high, tgt, lam, shape, 50 * graph.n):
             break
-    return np.asarray(st.parts, dtype=np.int64)
+    out = np.asarray(st.parts, dtype=np.int64)
+    # The objective squares each violation, so it prefers two grids 5 over the
+    # bounds to one 10 over: keep the count of grids out of bounds instead.
+    if (
+        score_parts(graph, out, low=low, high=high)[0]
+        > score_parts(graph, parts, low=low, high=high)[0]
+    ):
+        return np.asarray(parts, dtype=np.int64)
+    return out
 
 
 def _swap_pass(
@@ -1213,8 +1222,9 @@ def anneal_parts(
         if use_shape:
             pp_a = k4 * area[a] / (perim[a] * perim[a] + 1.0)
             pp_b = k4 * area[b] / (perim[b] * perim[b] + 1.0)
-            # The parts' Polsby-Popper scores cannot rise above 1.
-            if d - reach[v] - shape * (2.0 - pp_a - pp_b) > bar:
+            # Street borders count less, so a score may pass 1, but not 4
+            # (a discounted outline is at least half the true one).
+            if d - reach[v] - shape * (8.0 - pp_a - pp_b) > bar:
                 continue
         elif d - reach[v] > bar:
             continue  # rejected whatever the cut saves
