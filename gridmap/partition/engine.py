@@ -896,6 +896,11 @@ def _grid_counts(budget: int, totals: list[int], nodes: list[int]) -> list[int]:
     return counts
 
 
+def _solve_component(graph: NodeGraph, members: np.ndarray, **options: Any) -> np.ndarray:
+    """:func:`partition_component` of the subgraph on ``members`` (built in the worker)."""
+    return partition_component(graph.subgraph(members), **options)
+
+
 def solve_sites(
     layout: Layout,
     *,
@@ -971,7 +976,8 @@ def solve_sites(
     islands: list[Phrase] = []
     jobs = [
         {
-            "graph": sub.subgraph(members),
+            "graph": sub,
+            "members": members,
             "low": layout.low,
             "high": layout.high,
             "k": ks[c],
@@ -983,7 +989,7 @@ def solve_sites(
         for c, members in enumerate(comp_nodes)
     ]
     solved = run_jobs(
-        partition_component,
+        _solve_component,
         jobs,
         sizes=[len(m) for m in comp_nodes],
         workers=workers,

@@ -88,8 +88,15 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _run_chunk(fn: Callable[..., Any], jobs: list[Mapping[str, Any]]) -> list[Any]:
-    return [fn(**job) for job in jobs]
+# The jobs of the running run_jobs call, for the forked workers (see there).
+_SHARED: Sequence[Mapping[str, Any]] | None = None
+
+
+def _run_shared(fn: Callable[..., Any], indices: list[int]) -> list[Any]:
+    jobs = _SHARED
+    if jobs is None:  # pragma: no cover - only if a worker was not forked from run_jobs
+        raise RuntimeError("gridmap worker started without its jobs")
+    return [fn(**jobs[i]) for i in indices]
 
 
 def _chunks(sizes: Sequence[int], count: int) -> list[list[int]]:
@@ -118,7 +125,8 @@ def run_jobs(
     fn : callable
         A module-level function (it is sent to the worker processes by name).
     jobs : sequence of mapping
-        Keyword arguments of each call (picklable).
+        Keyword arguments of each call (forked workers inherit them: they
+        need not be picklable, and large shared objects cost nothing).
     sizes : sequence of int
         Work of each job (e.g. its nodes), to balance the chunks and to decide
         whether processes pay at all.
@@ -145,9 +153,13 @@ def run_jobs(
     out: list[Any] = [None] * len(jobs)
     chunks = _chunks(sizes, n_workers * _CHUNKS_PER_WORKER)
     context = multiprocessing.get_context("fork")
+    global _SHARED
+    # The workers are forked after this: they find the jobs in their copy of
+    # memory, so only chunk indices and results cross the pipes.
+    _SHARED = jobs
     pool = concurrent.futures.ProcessPoolExecutor(n_workers, mp_context=context)
     try:
-        futures = {pool.submit(_run_chunk, fn, [jobs[i] for i in c]): c for c in chunks}
+        futures = {pool.submit(_run_shared, fn, c): c for c in chunks}
         for future in concurrent.futures.as_completed(futures):
             chunk = futures[future]
             for i, result in zip(chunk, future.result(), strict=True):
@@ -159,6 +171,8 @@ def run_jobs(
         # An error or Ctrl-C: drop the chunks not started rather than wait for them.
         pool.shutdown(wait=True, cancel_futures=True)
         raise
+    finally:
+        _SHARED = None
     pool.shutdown(wait=True)
     return out
 
