@@ -179,10 +179,12 @@ MESSAGES: dict[str, Text] = {
         zh="{count} 个网格在所属社区内的编号超过 999，编码长于 15 位（提供社区数据可保持 15 位编码）",
     ),
     "partition.out_of_range": Text(
-        en="{count} grid(s) fall outside {low}-{high} households (the buildings and compounds "
-        "there allow no better split): grid_id {ids}",
-        zh="{count} 个网格的户数不在 {low}-{high} 之间（该处的楼栋和小区无法更好地划分）："
-        "grid_id {ids:zh}",
+        en="{count} grid(s) fall outside {low}-{high} households: grid_id {ids}",
+        zh="{count} 个网格的户数不在 {low}-{high} 之间：grid_id {ids:zh}",
+        fix_en="often the compounds there allow no better split; move a building or compound "
+        "to a neighbouring grid, or partition again in thorough mode (--exact 2) to search harder",
+        fix_zh="常因该处的小区无法更好地划分；可把楼栋或小区移到相邻网格，"
+        "或用精确求解（--exact 2）重新划分",
     ),
     # --- gridmap/partition/edits.py --------------------------------------------------
     "partition.grid_unknown": Text(
