@@ -41,7 +41,7 @@ from gridmap.partition.polygons import (
     region_polygons,
     union_coverage,
 )
-from gridmap.partition.solve import NodeGraph, partition_component
+from gridmap.partition.solve import NodeGraph, choose_grid_count, partition_component
 from gridmap.partition.units import split_oversized
 from gridmap.schema import require_columns, require_crs
 
@@ -873,26 +873,45 @@ def _bridge(
 # --------------------------------------------------------------------------
 
 
-def _grid_counts(budget: int, totals: list[int], nodes: list[int]) -> list[int]:
-    """Spread ``budget`` grids over components by Adams' method.
+def _grid_counts(
+    budget: int, totals: list[int], nodes: list[int], low: int, high: int
+) -> list[int]:
+    """Spread ``budget`` grids over components, keeping their means within the bounds.
 
-    Every component gets one grid; each further grid goes to the component
-    whose grids are the fullest on average now (never more grids than nodes),
-    so the largest mean load is as small as the budget allows. Ties go to the
-    first component. (It does not maximise the number of components whose
-    mean is within the bounds; with ~400 households per grid it rarely
-    differs.)
+    Each component starts at the count :func:`choose_grid_count` picks (mean
+    nearest the middle of [low, high]). Grids are then added where the mean
+    stays at or above ``low`` (the fullest component first), else where the
+    grids are fullest; or taken away where the mean stays at or below ``high``
+    (the emptiest first), else where the grids are emptiest. Never fewer than
+    one grid nor more than nodes; ties go to the first component.
     """
-    counts = [1] * len(totals)
-    heap = [(-float(t), c) for c, t in enumerate(totals) if nodes[c] > 1]
+    counts = [
+        choose_grid_count(t, low, high, n_nodes=max(1, m))
+        for t, m in zip(totals, nodes, strict=True)
+    ]
+    step = 1 if budget > sum(counts) else -1
+
+    def key(c: int) -> tuple[int, float, int] | None:
+        k, t = counts[c], totals[c]
+        if step > 0:
+            if k + 1 > nodes[c]:
+                return None
+            return (0 if t / (k + 1) >= low else 1, -t / k, c)
+        if k <= 1:
+            return None
+        return (0 if t / (k - 1) <= high else 1, t / k, c)
+
+    heap = [x for x in (key(c) for c in range(len(totals))) if x is not None]
     heapq.heapify(heap)
-    for _ in range(max(0, budget - len(totals))):
+    # Each component has one entry in the heap, renewed when its count moves.
+    for _ in range(abs(budget - sum(counts))):
         if not heap:
             break
-        _, c = heapq.heappop(heap)
-        counts[c] += 1
-        if counts[c] < nodes[c]:
-            heapq.heappush(heap, (-totals[c] / counts[c], c))
+        c = heapq.heappop(heap)[2]
+        counts[c] += step
+        again = key(c)
+        if again is not None:
+            heapq.heappush(heap, again)
     return counts
 
 
@@ -961,7 +980,9 @@ def solve_sites(
                 msg("partition.n_grids_too_few", asked=n_grids, needed=n_comp + n_fixed)
             )
             budget = n_comp
-        ks = list(_grid_counts(budget, comp_hh, [len(m) for m in comp_nodes]))
+        ks = list(
+            _grid_counts(budget, comp_hh, [len(m) for m in comp_nodes], layout.low, layout.high)
+        )
     # Community totals, for the island / small-community warnings.
     site_comm = layout.site_community
     node_comm = np.zeros(n_nodes, np.int64)
