@@ -447,6 +447,15 @@ def _doom_candidates(graph: NodeGraph, given: np.ndarray | None, low: int, high:
     return [int(i) for i in np.flatnonzero(np.isin(given, bad))]
 
 
+def _candidate_counts(
+    graph: NodeGraph, low: int, high: int, counts: Sequence[int] | None
+) -> list[int]:
+    """Group counts to search: ``counts`` (1..nodes only), else :func:`default_counts`."""
+    if counts is None:
+        return default_counts(int(graph.weight.sum()), low, high, graph.n)
+    return sorted({int(c) for c in counts if 1 <= int(c) <= graph.n})
+
+
 def exact_partition(
     graph: NodeGraph,
     *,
@@ -481,12 +490,7 @@ def exact_partition(
         Status, best partition, its score and the proven lower bound.
     """
     n = graph.n
-    total = int(graph.weight.sum())
-    cands = (
-        default_counts(total, low, high, n)
-        if counts is None
-        else sorted({int(c) for c in counts if 1 <= int(c) <= n})
-    )
+    cands = _candidate_counts(graph, low, high, counts)
     if n == 0 or not cands:
         return ExactResult("infeasible" if n else "optimal", None, None, None, 0)
     if n > MAX_NODES:
@@ -601,8 +605,8 @@ def prove_out_of_range(
     graph has more than :data:`MAX_NODES` nodes). ``hint`` (a labelling)
     narrows the per-node checks to the nodes of its groups out of bounds.
     """
-    n, total = graph.n, int(graph.weight.sum())
-    cands = default_counts(total, low, high, n) if counts is None else list(counts)
+    n = graph.n
+    cands = _candidate_counts(graph, low, high, counts)
     if n == 0 or n > MAX_NODES or not cands:
         return False
     given = None if hint is None else _canonical(np.asarray(hint, dtype=np.int64))
