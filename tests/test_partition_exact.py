@@ -183,3 +183,33 @@ def test_thorough_mode_is_offered_and_checked() -> None:
     d = synth.generate_district(n_buildings=40, seed=1)
     with pytest.raises(InputError, match="--exact -1"):
         partition_grids(d["buildings"], exact_time=-1)
+
+
+def test_thorough_mode_names_communities_proven_to_keep_a_grid_out_of_range() -> None:
+    """Two towers (256 + 264, one compound of 520) between compounds of 450: one grid must fail."""
+    import geopandas as gpd
+    import shapely
+
+    from gridmap.errors import GridmapWarning
+    from gridmap.partition import partition_grids
+
+    x0, y0 = 440000.0, 4420000.0
+    boxes = [shapely.box(x0 + 40 * i, y0, x0 + 40 * i + 20, y0 + 20) for i in range(4)]
+    buildings = gpd.GeoDataFrame(
+        {
+            "building_id": ["B1", "B2", "B3", "B4"],
+            "households": [450, 256, 264, 450],
+            "compound_id": ["C1", "C2", "C2", "C3"],
+        },
+        geometry=boxes,
+        crs="EPSG:32650",
+    )
+    with pytest.warns(GridmapWarning) as caught:
+        part = partition_grids(buildings, exact_time=2.0, workers=1)
+    text = [str(w.message) for w in caught]
+    assert any("must keep grids outside 300-500" in t and "(1)" in t for t in text), text
+    loads = sorted(part.grids["households"])
+    assert loads == [450, 450, 520]
+    with pytest.warns(GridmapWarning) as plain:
+        partition_grids(buildings, workers=1)
+    assert not any("must keep grids" in str(w.message) for w in plain)

@@ -68,6 +68,13 @@ MESSAGES: dict[str, Text] = {
         fix_en="e.g. n_grids=10",
         fix_zh="例如 n_grids=10",
     ),
+    "partition.out_of_range_proven": Text(
+        en="{count} communit(y/ies) must keep grids outside {low}-{high} households whatever "
+        "the split (proven by the exact solver; in brackets, at least how many): "
+        "community_id {ids}",
+        zh="{count} 个社区无论怎样划分都必然有网格户数不在 {low}-{high} 之间"
+        "（精确求解器已证明；括号内为至少几个）：community_id {ids:zh}",
+    ),
     "partition.exact_time_bad": Text(
         en="--exact {seconds} must be 0 (off) or a positive number of seconds",
         zh="--exact {seconds} 应为 0（不用）或正的秒数",

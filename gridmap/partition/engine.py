@@ -915,9 +915,17 @@ def _grid_counts(
     return counts
 
 
-def _solve_component(graph: NodeGraph, members: np.ndarray, **options: Any) -> np.ndarray:
-    """:func:`partition_component` of the subgraph on ``members`` (built in the worker)."""
-    return partition_component(graph.subgraph(members), **options)
+def _solve_component(
+    graph: NodeGraph, members: np.ndarray, **options: Any
+) -> tuple[np.ndarray, int]:
+    """:func:`partition_component` of the subgraph on ``members`` (built in the worker).
+
+    Also returns the grids out of bounds the exact step proved unavoidable (0
+    when it did not run or proved nothing).
+    """
+    proven: list[int] = []
+    parts = partition_component(graph.subgraph(members), proven=proven, **options)
+    return parts, sum(proven)
 
 
 def solve_sites(
@@ -1016,8 +1024,11 @@ def solve_sites(
         workers=workers,
         progress=lambda share: progress("partitioning", 0.25 + 0.35 * share),
     )
-    for c, (members, parts) in enumerate(zip(comp_nodes, solved, strict=True)):
+    unavoidable: list[str] = []
+    for c, (members, (parts, proven)) in enumerate(zip(comp_nodes, solved, strict=True)):
         cm = int(node_comm[free_nodes[members[0]]])
+        if proven:
+            unavoidable.append(f"{layout.communities['community_id'][cm]} ({proven})")
         for p in range(int(parts.max()) + 1):
             node_label[free_nodes[members[parts == p]]] = f"new:{counter}"
             counter += 1
@@ -1039,6 +1050,16 @@ def solve_sites(
                         )
                     )
                 )
+    if unavoidable:
+        warnings.append(
+            msg(
+                "partition.out_of_range_proven",
+                count=len(unavoidable),
+                low=layout.low,
+                high=layout.high,
+                ids=_ids(sorted(unavoidable)),
+            )
+        )
     if small_comm:
         warnings.append(
             msg(

@@ -1297,6 +1297,7 @@ def partition_component(
     fixed_count: bool = False,
     candidates: Sequence[int] | None = None,
     exact_time: float = 0.0,
+    proven: list[int] | None = None,
 ) -> np.ndarray:
     """Partition one connected component into balanced contiguous parts.
 
@@ -1324,6 +1325,9 @@ def partition_component(
         When grids stay out of bounds after the repairs, give CP-SAT this
         much deterministic time (about seconds) to find a partition with
         fewer of them (:func:`_exact_repair`); 0 (default) skips it.
+    proven : list of int, optional
+        Receives, when the exact step ran, its proven lower bound on the
+        grids out of bounds.
 
     Returns
     -------
@@ -1407,9 +1411,11 @@ def partition_component(
         )
         best = transfer_parts(graph, best, low=low, high=high)
         if exact_time > 0:
-            best = _exact_repair(
+            best, bound = _exact_repair(
                 graph, best, low=low, high=high, k=k if fixed_count else None, budget=exact_time
             )
+            if proven is not None:
+                proven.append(bound)
     kk = int(best.max()) + 1
     best = swap_parts(
         graph,
@@ -1435,8 +1441,11 @@ def partition_component(
 
 def _exact_repair(
     graph: NodeGraph, parts: np.ndarray, *, low: int, high: int, k: int | None, budget: float
-) -> np.ndarray:
-    """``parts``, or CP-SAT's partition when it has fewer grids out of bounds.
+) -> tuple[np.ndarray, int]:
+    """``parts``, or CP-SAT's partition when it has fewer grids out of bounds; and the bound.
+
+    The bound is CP-SAT's proof: every connected partition (into ``k`` parts
+    when given) has at least that many grids out of bounds.
 
     :func:`gridmap.partition.exact.exact_partition` searches connected
     partitions with the fewest grids out of [low, high], starting from
@@ -1459,10 +1468,10 @@ def _exact_repair(
         hint=parts,
     )
     if got.parts is None or got.out_of_range is None or got.violation is None:
-        return parts
+        return parts, got.bound
     if got.out_of_range < bad and got.violation <= max(total, high):
-        return np.asarray(got.parts, dtype=np.int64)
-    return parts
+        return np.asarray(got.parts, dtype=np.int64), got.bound
+    return parts, got.bound
 
 
 def _hood_score(
