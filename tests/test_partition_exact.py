@@ -156,17 +156,22 @@ def test_exact_repair_replaces_a_partition_with_grids_out_of_range() -> None:
     # Two rows and three rows of the lattice: both far above 500.
     halves = (np.arange(25) >= 10).astype(np.int64)
     assert (_loads(graph, halves) > 500).all()
-    fixed = _exact_repair(graph, halves, low=300, high=500, k=None, budget=5.0)
+    fixed, bound = _exact_repair(graph, halves, low=300, high=500, k=None, budget=5.0)
+    assert bound == 0
     load = _loads(graph, fixed)
     assert ((load >= 300) & (load <= 500)).all()
     assert _connected_groups(graph, fixed)
     # Two towers between big compounds: one grid must stay out of range.
     towers = _path([450, 256, 264, 450])
-    better = _exact_repair(towers, np.asarray([0, 0, 1, 1]), low=300, high=500, k=None, budget=2.0)
+    better, bound = _exact_repair(
+        towers, np.asarray([0, 0, 1, 1]), low=300, high=500, k=None, budget=2.0
+    )
+    assert bound == 1
     assert sorted(_loads(towers, better)) == [450, 450, 520]
     # Nothing better exists: the partition comes back unchanged.
     best = np.asarray([0, 1, 1, 2])
-    assert (_exact_repair(towers, best, low=300, high=500, k=None, budget=2.0) == best).all()
+    again, _ = _exact_repair(towers, best, low=300, high=500, k=None, budget=2.0)
+    assert (again == best).all()
 
 
 def test_thorough_mode_is_offered_and_checked() -> None:
