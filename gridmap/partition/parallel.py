@@ -8,7 +8,10 @@ shared copy-on-write, so a pool starts in milliseconds), which is only safe
 while the calling process runs a single thread. Elsewhere (the Streamlit
 server runs many threads; platforms without ``fork``) and for small inputs,
 where starting processes costs more than it saves, the jobs run in this
-process, one after the other.
+process, one after the other. Large vectorised GEOS and pyproj calls are
+split over threads instead (:func:`threaded`, :func:`reproject`): both
+libraries release the GIL. One limit, set by :func:`worker_limit` around a
+call, caps processes and threads alike.
 
 Batch work over a whole city scales out on Dask (:mod:`gridmap.batch`); this
 module only uses the cores of one machine for one call.
