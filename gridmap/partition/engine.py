@@ -1518,12 +1518,13 @@ def partition_grids(
         whose grids stay out of bounds after the heuristics gets this much
         CP-SAT deterministic time (roughly seconds; building the models comes
         on top) to find a split with fewer out of bounds, taken when it also
-        misses the bounds by no more households in all (or by at most one
-        grid's maximum). Parts of more than
+        leaves no grid further out of bounds than the worst one before.
+        Parts of more than
         :data:`gridmap.partition.exact.MAX_NODES` nodes are left as they are.
         0 (default) skips it. On the synthetic 10,000-building district two
-        seconds fix 3 of the 8 grids out of bounds that are not proven
-        unavoidable, for about 7 s more CPU (4.4 s more on two cores).
+        seconds fix 1 of the 8 grids out of bounds that are not proven
+        unavoidable (3 when a grid may end further out than before), for
+        about 7 s more CPU (4.4 s more on two cores).
 
     Returns
     -------
