@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 from gridmap.ui import state
@@ -54,3 +56,26 @@ def open_app(
     if page is not None:
         at.session_state["page"] = page
     return at.run()
+
+
+def two_building_layers(building_ids: list[str], names: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Two buildings in one grid (EPSG:4326), with the given ids and names: hostile-text fixtures."""
+    buildings = gpd.GeoDataFrame(
+        {
+            "building_id": building_ids,
+            "name": names,
+            "households": [10, 20],
+            "grid_id": ["G1", "G1"],
+        },
+        geometry=[
+            shapely.box(116.30, 39.90, 116.301, 39.901),
+            shapely.box(116.302, 39.90, 116.303, 39.901),
+        ],
+        crs=4326,
+    )
+    grids = gpd.GeoDataFrame(
+        {"grid_id": ["G1"], "households": [30], "locked": [False]},
+        geometry=[shapely.box(116.299, 39.899, 116.304, 39.902)],
+        crs=4326,
+    )
+    return {"buildings": buildings, "grids": grids}

@@ -15,6 +15,7 @@ from app_support import (  # noqa: F401  (no_pending_autosave: an autouse fixtur
     ROOT,
     no_pending_autosave,
     open_app,
+    two_building_layers,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -101,25 +102,7 @@ def test_tile_url_warnings(app: AppTest) -> None:
 
 def _hostile_layers() -> dict[str, gpd.GeoDataFrame]:
     name = '<img src=x onerror="alert(1)"></script><script>alert(2)</script>'
-    buildings = gpd.GeoDataFrame(
-        {
-            "building_id": ["B1", "B2"],
-            "name": [name, "楼"],
-            "households": [10, 20],
-            "grid_id": ["G1", "G1"],
-        },
-        geometry=[
-            shapely.box(116.30, 39.90, 116.301, 39.901),
-            shapely.box(116.302, 39.90, 116.303, 39.901),
-        ],
-        crs=4326,
-    )
-    grids = gpd.GeoDataFrame(
-        {"grid_id": ["G1"], "households": [30], "locked": [False]},
-        geometry=[shapely.box(116.299, 39.899, 116.304, 39.902)],
-        crs=4326,
-    )
-    return {"buildings": buildings, "grids": grids}
+    return two_building_layers(["B1", "B2"], [name, "楼"])
 
 
 def test_map_is_offline_and_escapes_the_data() -> None:

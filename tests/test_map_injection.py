@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-import shapely
 import streamlit_folium
+from app_support import two_building_layers
 
 from gridmap import report
 from gridmap.mapsafe import has_template_syntax, inert_json, map_text
@@ -24,25 +24,7 @@ XSS = '<img src=x onerror="alert(1)">'
 
 
 def _layers() -> dict[str, gpd.GeoDataFrame]:
-    buildings = gpd.GeoDataFrame(
-        {
-            "building_id": [PAYLOAD, "B2"],
-            "name": [PAYLOAD, XSS],
-            "households": [10, 20],
-            "grid_id": ["G1", "G1"],
-        },
-        geometry=[
-            shapely.box(116.30, 39.90, 116.301, 39.901),
-            shapely.box(116.302, 39.90, 116.303, 39.901),
-        ],
-        crs=4326,
-    )
-    grids = gpd.GeoDataFrame(
-        {"grid_id": ["G1"], "households": [30], "locked": [False]},
-        geometry=[shapely.box(116.299, 39.899, 116.304, 39.902)],
-        crs=4326,
-    )
-    return {"buildings": buildings, "grids": grids}
+    return two_building_layers([PAYLOAD, "B2"], [PAYLOAD, XSS])
 
 
 def _assert_inert(page: str) -> None:

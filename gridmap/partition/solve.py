@@ -1463,9 +1463,10 @@ def _exact_repair(
     """
     from gridmap.partition.exact import exact_partition
 
-    load = np.bincount(parts, weights=graph.weight.astype(float))
-    viol = np.maximum(0, low - load) + np.maximum(0, load - high)
-    bad, worst = int((viol > 0).sum()), _worst_miss(graph, parts, low, high)
+    bad, worst = (
+        score_parts(graph, parts, low=low, high=high)[0],
+        _worst_miss(graph, parts, low, high),
+    )
     got = exact_partition(
         graph,
         low=low,
