@@ -1550,59 +1550,28 @@ def partition_grids(
     if not (math.isfinite(exact_time) and exact_time >= 0):
         raise InputError(msg("partition.exact_time_bad", seconds=exact_time))
     with worker_limit(workers):
-        return _partition(
+        report("checking input", 0.0)
+        layout = build_layout(
             buildings,
             low=int(min_households),
             high=int(max_households),
-            n_grids=n_grids,
             communities=communities,
             roads=roads,
             locked=locked,
             seed=int(seed),
-            report=report,
+            progress=report,
             follow_streets=follow_streets,
+        )
+        warnings = list(layout.warnings)
+        labels = solve_sites(
+            layout,
+            fixed=locked_labels(layout),
+            n_grids=n_grids,
+            warnings=warnings,
+            progress=report,
             exact_time=float(exact_time),
         )
-
-
-def _partition(
-    buildings: gpd.GeoDataFrame,
-    *,
-    low: int,
-    high: int,
-    n_grids: int | None,
-    communities: gpd.GeoDataFrame | None,
-    roads: gpd.GeoDataFrame | None,
-    locked: gpd.GeoDataFrame | None,
-    seed: int,
-    report: Progress,
-    follow_streets: bool,
-    exact_time: float,
-) -> GridPartition:
-    """:func:`partition_grids` after its checks (within the caller's worker limit)."""
-    report("checking input", 0.0)
-    layout = build_layout(
-        buildings,
-        low=low,
-        high=high,
-        communities=communities,
-        roads=roads,
-        locked=locked,
-        seed=seed,
-        progress=report,
-        follow_streets=follow_streets,
-    )
-    warnings = list(layout.warnings)
-    fixed = locked_labels(layout)
-    labels = solve_sites(
-        layout,
-        fixed=fixed,
-        n_grids=n_grids,
-        warnings=warnings,
-        progress=report,
-        exact_time=exact_time,
-    )
-    result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
+        result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
     emit(result.warnings)
     report("done", 1.0)
     return result
