@@ -35,7 +35,7 @@ from gridmap.partition.graph import (
     street_lines,
 )
 from gridmap.partition.micro import grouped_micro_labels
-from gridmap.partition.parallel import reproject, run_jobs, worker_limit
+from gridmap.partition.parallel import reproject, run_jobs, threaded, worker_limit
 from gridmap.partition.polygons import (
     overlay,
     region_polygons,
@@ -79,6 +79,15 @@ def _norm_id(value: Any) -> str | None:
             value = int(value)
     text = str(value).strip()
     return text or None
+
+
+def _norm_ids(values: pd.Series) -> pd.Series:
+    """:func:`_norm_id` of every value; vectorised when all are strings (the usual case)."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        text = values.str.strip().to_numpy(dtype=object, copy=True)
+        text[text == ""] = None
+        return pd.Series(text, index=values.index, dtype=object)
+    return values.map(_norm_id).astype(object)
 
 
 # --------------------------------------------------------------------------
@@ -210,7 +219,7 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(buildings) == 0:
         raise InputError(msg("partition.buildings_empty"))
     b = buildings.reset_index(drop=True).copy()
-    ids = b["building_id"].map(_norm_id)
+    ids = _norm_ids(b["building_id"])
     if ids.isna().any():
         rows = list(np.flatnonzero(ids.isna().to_numpy())[:5])
         raise InputError(msg("partition.building_id_empty", rows=rows))
@@ -228,7 +237,7 @@ def _normalise_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(badg):
         raise InputError(msg("partition.geometry_bad", ids=_ids(badg, 5)))
     if "compound_id" in b.columns:
-        b["compound_id"] = b["compound_id"].map(_norm_id).astype(object)
+        b["compound_id"] = _norm_ids(b["compound_id"])
     else:
         b["compound_id"] = pd.Series([None] * len(b), dtype=object)
     return b
@@ -250,7 +259,7 @@ def _to_metric(gdf: gpd.GeoDataFrame, table: str, crs: CRS) -> gpd.GeoDataFrame:
 def _streets_of(rows: pd.DataFrame, comm: np.ndarray, n: int, bstreet: pd.Series | None) -> list:
     if bstreet is None:
         return [None] * n
-    df = pd.DataFrame({"c": comm, "s": bstreet.map(_norm_id)}).dropna()
+    df = pd.DataFrame({"c": comm, "s": _norm_ids(bstreet)}).dropna()
     out: list = [None] * n
     for c in np.unique(df["c"].to_numpy()):
         counts = df.loc[df["c"] == c, "s"].value_counts().sort_index()
@@ -323,7 +332,7 @@ def _on_grid(geoms: np.ndarray) -> np.ndarray:
 def _valid(geoms: np.ndarray) -> np.ndarray:
     """Geometries with the invalid ones repaired by make_valid."""
     out = np.asarray(geoms, dtype=object).copy()
-    bad = ~shapely.is_valid(out)
+    bad = ~threaded(shapely.is_valid, out)
     if bad.any():
         out[bad] = shapely.make_valid(out[bad])
     return out
@@ -375,7 +384,7 @@ def build_layout(
     if communities is not None and len(communities):
         require_columns(communities, "communities", ("community_id",))
         cm = _to_metric(communities, "communities", crs)
-        cids = cm["community_id"].map(_norm_id)
+        cids = _norm_ids(cm["community_id"])
         if cids.isna().any() or cids.duplicated().any():
             raise InputError(msg("partition.community_id_bad"))
         polys = _on_grid(np.asarray(cm.geometry.array, dtype=object))
@@ -393,7 +402,7 @@ def build_layout(
             )
         names = cm["name"] if "name" in cm.columns else cids
         streets = (
-            list(cm["street_id"].map(_norm_id))
+            list(_norm_ids(cm["street_id"]))
             if "street_id" in cm.columns
             else _streets_of(bm, bcomm, len(cm), bstreet)
         )
@@ -402,7 +411,7 @@ def build_layout(
         )
         comm_polys: np.ndarray | None = polys
     elif "community_id" in bm.columns:
-        cid = bm["community_id"].map(_norm_id)
+        cid = _norm_ids(bm["community_id"])
         if cid.isna().all():
             cid = pd.Series([SINGLE_COMMUNITY_ID] * n_b)
         elif cid.isna().any():
@@ -1204,7 +1213,7 @@ def _to_wgs84(geoms: list[Geometry], crs: CRS) -> gpd.GeoSeries:
     part.
     """
     arr = reproject(np.asarray(geoms, dtype=object), crs, WGS84)
-    bad = np.flatnonzero(~shapely.is_valid(arr) & ~shapely.is_missing(arr))
+    bad = np.flatnonzero(~threaded(shapely.is_valid, arr) & ~shapely.is_missing(arr))
     if len(bad) == 0:
         return gpd.GeoSeries(arr, crs=WGS84)
     metric = np.asarray(geoms, dtype=object)[bad]

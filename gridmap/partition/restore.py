@@ -47,6 +47,7 @@ from gridmap.partition.engine import (
     _check_bounds,
     _ids,
     _norm_id,
+    _norm_ids,
     _number_of,
     assemble,
     build_layout,
@@ -66,10 +67,6 @@ def _quiet(stage: str, fraction: float) -> None:
     return None
 
 
-def _text_ids(values: pd.Series) -> pd.Series:
-    return values.map(_norm_id).astype(object)
-
-
 def _check_frames(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
     for frame, table in ((buildings, "buildings"), (grids, "grids")):
         if not isinstance(frame, gpd.GeoDataFrame):
@@ -83,7 +80,7 @@ def _check_frames(buildings: gpd.GeoDataFrame, grids: gpd.GeoDataFrame) -> None:
 
 def _grid_table(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     g = grids.reset_index(drop=True).copy()
-    g["grid_id"] = _text_ids(g["grid_id"])
+    g["grid_id"] = _norm_ids(g["grid_id"])
     if g["grid_id"].isna().any():
         rows = list(np.flatnonzero(g["grid_id"].isna().to_numpy())[:5])
         raise InputError(msg("partition.grid_id_empty", rows=rows))
@@ -99,7 +96,7 @@ def _original_buildings(b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The buildings before unit rows: each split building joined back into one row."""
     if "parent_building_id" not in b.columns or "unit" not in b.columns:
         return b.drop(columns=[c for c in _OUTPUT_COLUMNS if c in b.columns])
-    parent = _text_ids(b["parent_building_id"])
+    parent = _norm_ids(b["parent_building_id"])
     unit = pd.to_numeric(b["unit"], errors="coerce")
     is_unit = (unit.notna() & parent.notna() & (parent != b["building_id"])).to_numpy()
     if not is_unit.any():
@@ -274,7 +271,7 @@ def _grid_info(
     comm_of = site_comm.agg(_mode)
     rows = []
     saved_comm = (
-        _text_ids(g["community_id"]) if "community_id" in g.columns else pd.Series(None, g.index)
+        _norm_ids(g["community_id"]) if "community_id" in g.columns else pd.Series(None, g.index)
     )
     for gid, name, locked, cid in zip(
         g["grid_id"], _names(g), g["locked"], saved_comm, strict=True
@@ -370,11 +367,11 @@ def partition_from_layers(
     low, high = int(min_households), int(max_households)
     g = _grid_table(grids)
     b = buildings.reset_index(drop=True).copy()
-    b["building_id"] = _text_ids(b["building_id"])
+    b["building_id"] = _norm_ids(b["building_id"])
     if b["building_id"].isna().any():
         empty = list(np.flatnonzero(b["building_id"].isna().to_numpy())[:5])
         raise InputError(msg("partition.building_id_empty", rows=empty))
-    b["grid_id"] = _text_ids(b["grid_id"])
+    b["grid_id"] = _norm_ids(b["grid_id"])
     no_grid = b.loc[b["grid_id"].isna(), "building_id"]
     if len(no_grid):
         raise InputError(msg("partition.no_grid_id", ids=_ids(no_grid, 5)))
@@ -393,7 +390,7 @@ def partition_from_layers(
     b["households"] = hh.round().astype(np.int64)
     micro_col = b["micro_grid_id"] if "micro_grid_id" in b.columns else pd.Series(None, b.index)
     parent = (
-        _text_ids(b["parent_building_id"]).fillna(b["building_id"])
+        _norm_ids(b["parent_building_id"]).fillna(b["building_id"])
         if "parent_building_id" in b.columns
         else b["building_id"]
     )
@@ -402,7 +399,7 @@ def partition_from_layers(
             "building_id": b["building_id"].to_numpy(dtype=object),
             "parent": parent.to_numpy(dtype=object),
             "grid_id": b["grid_id"].to_numpy(dtype=object),
-            "micro_grid_id": _text_ids(micro_col).to_numpy(dtype=object),
+            "micro_grid_id": _norm_ids(micro_col).to_numpy(dtype=object),
             "households": b["households"].to_numpy(np.int64),
         }
     )
@@ -462,7 +459,7 @@ def partition_from_layers(
     if micro_grids is not None and len(micro_grids) and "micro_grid_id" in micro_grids.columns:
         require_crs(micro_grids, "micro_grids")
         mg = micro_grids.to_crs(layout.crs)
-        for mid, geom in zip(_text_ids(mg["micro_grid_id"]), mg.geometry, strict=True):
+        for mid, geom in zip(_norm_ids(mg["micro_grid_id"]), mg.geometry, strict=True):
             if mid in micro_poly and geom is not None and not shapely.is_empty(geom):
                 micro_poly[str(mid)] = geom
     state = State(
