@@ -295,7 +295,9 @@ def split_grid(partition: GridPartition, grid_id: str, *, parts: int = 2) -> Gri
     # The layout's warnings (big compounds and the like) were given with the
     # partition; only the range of the new grids is news here.
     warnings: list[Msg] = []
-    labels = solve_sites(layout, fixed=fixed, n_grids=n_fixed + parts, warnings=[], progress=_quiet)
+    labels = solve_sites(
+        layout, fixed=fixed, n_grids=n_fixed + parts, warnings=[], progress=_quiet
+    ).labels
     new_labels = sorted({str(x) for x in labels[mine]})
     if len(new_labels) < parts:
         raise InputError(msg("partition.split_impossible", grid=gid, parts=parts))
@@ -447,10 +449,10 @@ def lock_grid(
                 keep.pop(int(s), None)
     fixed = locked_labels(new_layout, keep)
     warnings = list(new_layout.warnings)
-    labels = solve_sites(new_layout, fixed=fixed, n_grids=None, warnings=warnings, progress=_quiet)
+    solved = solve_sites(new_layout, fixed=fixed, n_grids=None, warnings=warnings, progress=_quiet)
     kept_info = info.loc[[x for x in info.index if x not in touched]].copy()
     result = finish(
-        new_layout, labels, info=kept_info, warnings=warnings, fresh=False, progress=_quiet
+        new_layout, solved, info=kept_info, warnings=warnings, fresh=False, progress=_quiet
     )
     new_state = with_state(result)
     changed = _diff(state, new_state)

@@ -7,7 +7,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -925,16 +925,82 @@ def _grid_counts(
 
 
 def _solve_component(
-    graph: NodeGraph, members: np.ndarray, **options: Any
-) -> tuple[np.ndarray, int]:
+    graph: NodeGraph, members: np.ndarray, micro: Mapping[str, Any], **options: Any
+) -> tuple[np.ndarray, int, np.ndarray]:
     """:func:`partition_component` of the subgraph on ``members`` (built in the worker).
 
     Also returns the grids out of bounds the exact step proved unavoidable (0
-    when it did not run or proved nothing).
+    when it did not run or proved nothing), and the micro-grid numbers of the
+    component's sites (:func:`grouped_micro_labels` of its grids: a grid's
+    micro-grids depend on its own sites only, so they are grown here, on the
+    worker, rather than serially afterwards). ``micro`` holds the sites'
+    coordinates ``xy``, households ``hh``, node ``node`` (index into
+    ``members``), adjacent pairs ``u``, ``v`` (local) and the bounds.
     """
     proven: list[int] = []
     parts = partition_component(graph.subgraph(members), proven=proven, **options)
-    return parts, sum(proven)
+    local = grouped_micro_labels(
+        micro["xy"],
+        micro["hh"],
+        micro["u"],
+        micro["v"],
+        parts[micro["node"]],
+        low=micro["low"],
+        high=micro["high"],
+    )
+    return parts, sum(proven), local
+
+
+class Solved(NamedTuple):
+    """Labels of every site from :func:`solve_sites`."""
+
+    #: Grid label per site: ``"new:<k>"`` for the partitioned sites, else the fixed label.
+    labels: np.ndarray
+    #: Micro-grid number of each partitioned site within its grid, -1 for fixed sites.
+    micro: np.ndarray
+
+
+def _micro_inputs(
+    layout: Layout,
+    node: np.ndarray,
+    n_nodes: int,
+    free_nodes: np.ndarray,
+    comp_nodes: list[np.ndarray],
+) -> list[dict[str, Any]]:
+    """Per component, the site data :func:`_solve_component` grows micro-grids from."""
+    g = layout.graph
+    node_comp = np.full(n_nodes, -1, np.int64)
+    node_local = np.full(n_nodes, -1, np.int64)
+    for c, members in enumerate(comp_nodes):
+        node_comp[free_nodes[members]] = c
+        node_local[free_nodes[members]] = np.arange(len(members))
+    site_comp = node_comp[node]
+    order = np.argsort(site_comp, kind="stable")
+    starts = np.searchsorted(site_comp[order], np.arange(len(comp_nodes) + 1))
+    pos = np.empty(len(node), np.int64)
+    pos[order] = np.arange(len(node)) - starts[np.maximum(site_comp[order], 0)]
+    same = (site_comp[g.u] == site_comp[g.v]) & (site_comp[g.u] >= 0)
+    eu, ev = g.u[same], g.v[same]
+    e_order = np.argsort(site_comp[eu], kind="stable")
+    eu, ev = eu[e_order], ev[e_order]
+    e_starts = np.searchsorted(site_comp[eu], np.arange(len(comp_nodes) + 1))
+    out = []
+    for c in range(len(comp_nodes)):
+        sites = order[starts[c] : starts[c + 1]]
+        cu, cv = eu[e_starts[c] : e_starts[c + 1]], ev[e_starts[c] : e_starts[c + 1]]
+        out.append(
+            {
+                "sites": sites,
+                "xy": g.xy[sites],
+                "hh": layout.site_households[sites],
+                "node": node_local[node[sites]],
+                "u": pos[cu],
+                "v": pos[cv],
+                "low": layout.micro_low,
+                "high": layout.micro_high,
+            }
+        )
+    return out
 
 
 def solve_sites(
@@ -946,13 +1012,13 @@ def solve_sites(
     progress: Progress,
     workers: int | None = None,
     exact_time: float = 0.0,
-) -> np.ndarray:
+) -> Solved:
     """Assign every free site to a new grid label ``"new:<k>"``; fixed sites keep theirs.
 
     Components (communities, or their parts a locked area separates) are
     partitioned independently, on ``workers`` processes when that pays
-    (:func:`gridmap.partition.parallel.run_jobs`; same result either way).
-    Returns an object array of labels per site.
+    (:func:`gridmap.partition.parallel.run_jobs`; same result either way),
+    and the micro-grids of their new grids grown there too.
     """
     g = layout.graph
     n = len(g.xy)
@@ -981,8 +1047,9 @@ def solve_sites(
     node_free[node[free_site]] = True
     free_nodes = np.flatnonzero(node_free)
     labels = np.asarray(fixed, dtype=object).copy()
+    site_micro = np.full(n, -1, np.int64)
     if len(free_nodes) == 0:
-        return labels
+        return Solved(labels, site_micro)
     sub = ngraph.subgraph(free_nodes)
     comp = sub.components()
     n_comp = int(comp.max()) + 1
@@ -1012,6 +1079,7 @@ def solve_sites(
     counter = 0
     small_comm: list[str] = []
     islands: list[Phrase] = []
+    micro_in = _micro_inputs(layout, node, n_nodes, free_nodes, comp_nodes)
     jobs = [
         {
             "graph": sub,
@@ -1023,8 +1091,15 @@ def solve_sites(
             "area": float(node_area[free_nodes[members]].sum()),
             "fixed_count": n_grids is not None,
             "exact_time": exact_time,
+            "micro": micro,
         }
-        for c, members in enumerate(comp_nodes)
+        for c, (members, micro) in enumerate(
+            zip(
+                comp_nodes,
+                _micro_inputs(layout, node, n_nodes, free_nodes, comp_nodes),
+                strict=True,
+            )
+        )
     ]
     solved = run_jobs(
         _solve_component,
@@ -1034,7 +1109,8 @@ def solve_sites(
         progress=lambda share: progress("partitioning", 0.25 + 0.35 * share),
     )
     unavoidable: list[str] = []
-    for c, (members, (parts, proven)) in enumerate(zip(comp_nodes, solved, strict=True)):
+    for c, (members, (parts, proven, local)) in enumerate(zip(comp_nodes, solved, strict=True)):
+        site_micro[micro_in[c]["sites"]] = local
         cm = int(node_comm[free_nodes[members[0]]])
         if proven:
             unavoidable.append(f"{layout.communities['community_id'][cm]} ({proven})")
@@ -1089,7 +1165,7 @@ def solve_sites(
         )
     free_labels = node_label[node]
     labels[free_site] = free_labels[free_site]
-    return labels
+    return Solved(labels, site_micro)
 
 
 # --------------------------------------------------------------------------
@@ -1353,7 +1429,7 @@ def range_warning(
 
 def finish(
     layout: Layout,
-    labels: np.ndarray,
+    solved: Solved,
     *,
     info: pd.DataFrame | None,
     warnings: list[Msg],
@@ -1361,12 +1437,18 @@ def finish(
     progress: Progress,
     changed: tuple[str, ...] = (),
 ) -> GridPartition:
-    """Polygons, codes, micro-grids and tables for a full assignment of sites."""
+    """Polygons, codes, micro-grids and tables for a full assignment of sites.
+
+    Micro-grids :func:`solve_sites` grew are kept; those of the fixed grids are grown here.
+    """
     progress("micro-grids", 0.65)
-    text = np.asarray([str(x) for x in labels], dtype=object)
+    text = np.asarray([str(x) for x in solved.labels], dtype=object)
     names, grid_of = np.unique(text, return_inverse=True)
     grid_of = grid_of.ravel()
-    local = micro_local(layout, text)
+    local = solved.micro.copy()
+    missing = local < 0
+    if missing.any():
+        local[missing] = micro_local(layout, text, sorted(set(text[missing])))[missing]
     # Integer keys: grid index and micro-grid number.
     width = int(local.max()) + 1
     key = grid_of * width + local
@@ -1572,7 +1654,7 @@ def partition_grids(
             follow_streets=follow_streets,
         )
         warnings = list(layout.warnings)
-        labels = solve_sites(
+        solved = solve_sites(
             layout,
             fixed=locked_labels(layout),
             n_grids=n_grids,
@@ -1580,7 +1662,7 @@ def partition_grids(
             progress=report,
             exact_time=float(exact_time),
         )
-        result = finish(layout, labels, info=None, warnings=warnings, fresh=True, progress=report)
+        result = finish(layout, solved, info=None, warnings=warnings, fresh=True, progress=report)
     emit(result.warnings)
     report("done", 1.0)
     return result
