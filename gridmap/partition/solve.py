@@ -234,22 +234,33 @@ class NodeGraph:
         return csr_array((self.edge_weight, self.indices, self.indptr), shape=(self.n, self.n))
 
     def subgraph(self, nodes: np.ndarray) -> NodeGraph:
-        """Induced subgraph on ``nodes`` (renumbered in the given order)."""
-        # Slice a matrix of edge numbers (1-based: no explicit zeros) to carry
-        # every per-edge array along.
-        ids = np.arange(1, len(self.indices) + 1, dtype=float)
-        sub = csr_array((ids, self.indices, self.indptr), shape=(self.n, self.n))[nodes][:, nodes]
-        sub = sub.tocsr()
-        sub.sort_indices()
-        edge = sub.data.astype(np.int64) - 1
+        """Induced subgraph on ``nodes`` (distinct; renumbered in the given order)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        m = len(nodes)
+        # Gather the CSR rows of ``nodes`` directly: slicing a sparse matrix of
+        # the whole graph costs time in its size, once per component.
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[nodes] = np.arange(m)
+        start = self.indptr[nodes]
+        count = self.indptr[nodes + 1] - start
+        offset = np.cumsum(count) - count
+        edge = np.arange(int(count.sum())) + np.repeat(start - offset, count)
+        rows = np.repeat(np.arange(m), count)
+        cols = pos[self.indices[edge]]
+        keep = cols >= 0
+        rows, cols, edge = rows[keep], cols[keep], edge[keep]
+        order = np.lexsort((cols, rows))  # sorted indices within each row
+        edge = edge[order]
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
 
         def pick(arr: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
             return None if arr is None else arr[idx]
 
         return NodeGraph(
             weight=self.weight[nodes],
-            indptr=sub.indptr.astype(np.int64),
-            indices=sub.indices.astype(np.int64),
+            indptr=indptr,
+            indices=cols[order],
             edge_weight=self.edge_weight[edge],
             length=pick(self.length, edge),
             area=pick(self.area, nodes),
