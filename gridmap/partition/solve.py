@@ -43,6 +43,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pymetis
@@ -271,6 +272,11 @@ class NodeGraph:
         """Connected component label of each node."""
         return connected_components(self.matrix(), directed=False)[1]
 
+    @cached_property
+    def _lists(self) -> _GraphLists:
+        """The arrays as plain lists for the local search, built once per graph."""
+        return _GraphLists(self)
+
 
 def _csr(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> csr_array:
     """Symmetric CSR matrix with duplicates summed and sorted indices."""
@@ -437,7 +443,9 @@ def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
 def _part_shapes(graph: NodeGraph, parts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Area and (street-weighted, see :func:`_shape_lengths`) perimeter of each part."""
     assert graph.area is not None
-    node_perim, length = _shape_lengths(graph)
+    lists = graph._lists
+    node_perim, length = lists.node_perim, lists.length
+    assert node_perim is not None and length is not None
     area = np.bincount(parts, weights=graph.area, minlength=k)
     rows = np.repeat(parts, np.diff(graph.indptr))
     inner = rows == parts[graph.indices]
@@ -456,6 +464,37 @@ def _pp(area: float, perim: float) -> float:
     return _FOUR_PI * area / (perim * perim + 1.0)
 
 
+class _GraphLists:
+    """A graph's arrays as plain lists, and per node where the search walks them.
+
+    The local search runs several times on one graph (starts, swaps,
+    transfers); Python loops over lists beat indexing numpy arrays.
+    """
+
+    def __init__(self, graph: NodeGraph) -> None:
+        self.w: list[int] = graph.weight.tolist()
+        self.indptr: list[int] = graph.indptr.tolist()
+        self.indices: list[int] = graph.indices.tolist()
+        self.ew: list[float] = graph.edge_weight.tolist()
+        spans = list(zip(self.indptr, self.indptr[1:], strict=False))
+        self.nbr = [self.indices[i:j] for i, j in spans]
+        self.nbr_set = [set(x) for x in self.nbr]
+        self.nbr_ew = [self.ew[i:j] for i, j in spans]
+        self.node_perim: np.ndarray | None = None
+        self.length: np.ndarray | None = None
+        self.na: list[float] = []
+        self.nper: list[float] = []
+        self.el: list[float] = []
+        self.nbr_el: list[list[float]] = []
+        if graph.has_shape:
+            assert graph.area is not None
+            self.node_perim, self.length = _shape_lengths(graph)
+            self.na = graph.area.tolist()
+            self.nper = self.node_perim.tolist()
+            self.el = self.length.tolist()
+            self.nbr_el = [self.el[i:j] for i, j in spans]
+
+
 class _Parts:
     """Mutable state of the local search: parts, members, loads (plain lists: fast).
 
@@ -467,74 +506,90 @@ class _Parts:
         self, graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None, shape: bool = False
     ) -> None:
         n = graph.n
-        self.parts = [int(p) for p in parts]
+        lists = graph._lists
+        self.parts: list[int] = np.asarray(parts, dtype=np.int64).tolist()
         k = max(self.parts) + 1 if n else 0
-        self.w = graph.weight.tolist()
-        self.indptr = graph.indptr.tolist()
-        self.indices = graph.indices.tolist()
-        self.ew = graph.edge_weight.tolist()
+        self.w = lists.w
+        self.indptr, self.indices, self.ew = lists.indptr, lists.indices, lists.ew
+        self.nbr, self.nbr_set, self.nbr_ew = lists.nbr, lists.nbr_set, lists.nbr_ew
         self.fixed = [False] * n if fixed is None else [bool(x) for x in fixed]
         self.members: list[set[int]] = [set() for _ in range(k)]
         self.load = [0.0] * k
         for v, p in enumerate(self.parts):
             self.members[p].add(v)
             self.load[p] += self.w[v]
+        # Parts seen connected: they stay so, every move keeps them whole.
+        self.solid = [False] * k
         self.shape = shape and graph.has_shape
         self.area = [0.0] * k
         self.perim = [0.0] * k
         self.na: list[float] = []
         self.nper: list[float] = []
         self.el: list[float] = []
+        self.nbr_el: list[list[float]] = []
         if self.shape:
-            assert graph.area is not None and graph.perimeter is not None
-            assert graph.length is not None
-            self.na = graph.area.tolist()
-            node_perim, length = _shape_lengths(graph)
-            self.nper = node_perim.tolist()
-            self.el = length.tolist()
+            self.na, self.nper, self.el, self.nbr_el = lists.na, lists.nper, lists.el, lists.nbr_el
             area, perim = _part_shapes(graph, np.asarray(self.parts, dtype=np.int64), k)
             self.area, self.perim = area.tolist(), perim.tolist()
 
     def connected_without(self, part: int, v: int) -> bool:
         """Whether ``part`` stays connected (and non-empty) without node ``v``."""
-        indptr, indices, parts = self.indptr, self.indices, self.parts
-        if len(self.members[part]) <= 1:
+        parts = self.parts
+        members = self.members[part]
+        if len(members) <= 1:
             return False
-        start = -1
-        for j in range(indptr[v], indptr[v + 1]):
-            u = indices[j]
-            if parts[u] == part:
-                if start < 0:
-                    start = u
-                    continue
-                break
-        else:
-            return start >= 0  # v is a leaf of its part
-        return self.reached(part, start, {start, v}) == len(self.members[part])
+        inside = [u for u in self.nbr[v] if parts[u] == part]
+        if len(inside) <= 1:
+            return bool(inside)  # v is a leaf of its part
+        if parts[v] == part and self._linked(inside) and self._solid(part):
+            # v's neighbours in the part reach each other without v: v is
+            # no cut vertex of a connected part. Saves most walks.
+            return True
+        start = inside[0]
+        return self.reached(part, start, {start, v}) == len(members)
+
+    def _linked(self, nodes: list[int]) -> bool:
+        """Whether ``nodes`` are connected by edges among themselves."""
+        nbr_set = self.nbr_set
+        rest = set(nodes)
+        todo = [rest.pop()]
+        while todo and rest:
+            hit = rest & nbr_set[todo.pop()]
+            if hit:
+                rest -= hit
+                todo.extend(hit)
+        return not rest
+
+    def _solid(self, part: int) -> bool:
+        """Whether ``part`` is connected (remembered once seen)."""
+        if not self.solid[part]:
+            members = self.members[part]
+            start = next(iter(members))
+            self.solid[part] = self.reached(part, start, {start}) == len(members)
+        return self.solid[part]
 
     def reached(self, part: int, start: int, seen: set[int]) -> int:
         """Size of ``seen`` after a walk from ``start`` over nodes of ``part`` (not in ``seen``)."""
-        indptr, indices, parts = self.indptr, self.indices, self.parts
+        nbr, parts = self.nbr, self.parts
         todo = [start]
         while todo:
-            x = todo.pop()
-            for j in range(indptr[x], indptr[x + 1]):
-                y = indices[j]
-                if y not in seen and parts[y] == part:
+            for y in nbr[todo.pop()]:
+                if parts[y] == part and y not in seen:
                     seen.add(y)
                     todo.append(y)
         return len(seen)
 
     def move(self, v: int, b: int) -> int:
-        a = self.parts[v]
+        parts = self.parts
+        a = parts[v]
         if self.shape:
             own = other = 0.0
-            for j in range(self.indptr[v], self.indptr[v + 1]):
-                p = self.parts[self.indices[j]]
+            for u, ln in zip(self.nbr[v], self.nbr_el[v], strict=True):
+                p = parts[u]
                 if p == a:
-                    own += self.el[j]
+                    own += ln
                 elif p == b:
-                    other += self.el[j]
+                    other += ln
             # v's shared borders with a become a's outline, those with b vanish.
             self.area[a] -= self.na[v]
             self.area[b] += self.na[v]
@@ -542,27 +597,24 @@ class _Parts:
             self.perim[b] += self.nper[v] - 2.0 * other
         self.members[a].discard(v)
         self.members[b].add(v)
-        self.load[a] -= self.w[v]
-        self.load[b] += self.w[v]
-        self.parts[v] = b
+        wv = self.w[v]
+        self.load[a] -= wv
+        self.load[b] += wv
+        parts[v] = b
         return a
 
     def links(self, v: int) -> dict[int, float]:
+        parts = self.parts
         out: dict[int, float] = {}
-        for j in range(self.indptr[v], self.indptr[v + 1]):
-            p = self.parts[self.indices[j]]
-            out[p] = out.get(p, 0.0) + self.ew[j]
+        for u, e in zip(self.nbr[v], self.nbr_ew[v], strict=True):
+            p = parts[u]
+            out[p] = out.get(p, 0.0) + e
         return out
 
     def frontier(self, part: int) -> list[int]:
         """Nodes of other parts adjacent to ``part`` (sorted)."""
-        out = set()
-        for v in self.members[part]:
-            for j in range(self.indptr[v], self.indptr[v + 1]):
-                u = self.indices[j]
-                if self.parts[u] != part:
-                    out.add(u)
-        return sorted(out)
+        nbr, parts = self.nbr, self.parts
+        return sorted({u for v in self.members[part] for u in nbr[v] if parts[u] != part})
 
 
 def _chain(st: _Parts, part: int, low: float, high: float, depth: int, budget: list[int]) -> bool:
@@ -820,86 +872,106 @@ def _descend(
     """
     n = len(st.parts)
     parts_l, members, load, w = st.parts, st.members, st.load, st.w
-    indptr, indices, ew = st.indptr, st.indices, st.ew
-    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    nbr, nbr_ew, nbr_el = st.nbr, st.nbr_ew, st.nbr_el
+    use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
+    vw = VIOLATION_WEIGHT
+    s4 = shape * _FOUR_PI
+    k = len(load)
+    # Each part's balance terms and Polsby-Popper ratio, renewed when it changes.
+    sq, pen, ratio = [0.0] * k, [0.0] * k, [0.0] * k
+
+    def renew(p: int) -> None:
+        lp = load[p]
+        over = low - lp if lp < low else (lp - high if lp > high else 0.0)
+        sq[p] = (lp - tgt[p]) ** 2
+        pen[p] = vw * over * over
+        if use_shape:
+            ratio[p] = area[p] / (perim[p] * perim[p] + 1.0)
+
+    for p in range(k):
+        renew(p)
+    # Fixed nodes count as queued for good: they never enter the queue.
+    queued = list(st.fixed)
     queue: deque[int] = deque()
-    queued = [False] * n
     for v in range(n):
-        if not st.fixed[v]:
-            for j in range(indptr[v], indptr[v + 1]):
-                if parts_l[indices[j]] != parts_l[v]:
+        if not queued[v]:
+            a = parts_l[v]
+            for u in nbr[v]:
+                if parts_l[u] != a:
                     queue.append(v)
                     queued[v] = True
                     break
     moves = 0
-    vw = VIOLATION_WEIGHT
-    fixed_l = st.fixed
+    popleft, append, connected_without, move = (
+        queue.popleft,
+        queue.append,
+        st.connected_without,
+        st.move,
+    )
+    link: dict[int, float]
+    link_len: dict[int, float] = {}
     while queue and moves < cap:
-        v = queue.popleft()
+        v = popleft()
         queued[v] = False
         a = parts_l[v]
-        lo_j, hi_j = indptr[v], indptr[v + 1]
-        # Cheap scan first: most queued nodes are inside their part.
-        for j in range(lo_j, hi_j):
-            if parts_l[indices[j]] != a:
-                break
+        # Edge weight (and length) from v to each part, its own included.
+        link = {}
+        if use_shape:
+            link_len = {}
+            for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v], strict=True):
+                p = parts_l[u]
+                if p in link:
+                    link[p] += e
+                    link_len[p] += ln
+                else:
+                    link[p] = e
+                    link_len[p] = ln
         else:
-            continue
+            for u, e in zip(nbr[v], nbr_ew[v], strict=True):
+                p = parts_l[u]
+                link[p] = link[p] + e if p in link else e
+        if len(link) <= 1 and (not link or a in link):
+            continue  # inside its part
         if len(members[a]) <= 1:
             continue
-        link: dict[int, float] = {}
-        link_len: dict[int, float] = {}
-        for j in range(lo_j, hi_j):
-            p = parts_l[indices[j]]
-            link[p] = link.get(p, 0.0) + ew[j]
-            if use_shape:
-                link_len[p] = link_len.get(p, 0.0) + el[j]
         wv = w[v]
         la, ta = load[a], tgt[a]
         # Objective change of part a (inlined _cost, this loop is the hot spot).
         x = la - wv
         over = low - x if x < low else (x - high if x > high else 0.0)
-        c_after = (x - ta) ** 2 + vw * over * over
-        over = low - la if la < low else (la - high if la > high else 0.0)
-        d_a = c_after - (la - ta) ** 2 - vw * over * over
+        d_a = (x - ta) ** 2 + vw * over * over - sq[a] - pen[a]
         if use_shape:
             # Shape cost shape * (1 - PP) per part, inlined like the rest.
             av, pv = na[v], nper[v]
             x = perim[a] - pv + 2.0 * link_len.get(a, 0.0)
-            d_a += (
-                shape
-                * _FOUR_PI
-                * (area[a] / (perim[a] * perim[a] + 1.0) - (area[a] - av) / (x * x + 1.0))
-            )
+            d_a += s4 * (ratio[a] - (area[a] - av) / (x * x + 1.0))
         own = link.get(a, 0.0)
         best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
-        for b in sorted(link):
+        for b, lk in link.items():
             if b == a:
                 continue
             lb, tb = load[b], tgt[b]
             x = lb + wv
             over = low - x if x < low else (x - high if x > high else 0.0)
             d = d_a + (x - tb) ** 2 + vw * over * over
-            over = low - lb if lb < low else (lb - high if lb > high else 0.0)
-            d -= (lb - tb) ** 2 + vw * over * over
-            d += lam * (own - link[b])
+            d -= sq[b] + pen[b]
+            d += lam * (own - lk)
             if use_shape:
                 x = perim[b] + pv - 2.0 * link_len[b]
-                d += (
-                    shape
-                    * _FOUR_PI
-                    * (area[b] / (perim[b] * perim[b] + 1.0) - (area[b] + av) / (x * x + 1.0))
-                )
-            if d < best_d:
+                d += s4 * (ratio[b] - (area[b] + av) / (x * x + 1.0))
+            # Ties go to the lowest part.
+            if d < best_d or (d == best_d and b < best_b):
                 best_b, best_d = b, d
-        if best_b < 0 or not st.connected_without(a, v):
+        if best_b < 0 or not connected_without(a, v):
             continue
-        st.move(v, best_b)
+        move(v, best_b)
+        renew(a)
+        renew(best_b)
         moves += 1
         for part in (a, best_b):
             for x_node in members[part]:
-                if not queued[x_node] and not fixed_l[x_node]:
-                    queue.append(x_node)
+                if not queued[x_node]:
+                    append(x_node)
                     queued[x_node] = True
     return moves
 
@@ -1039,37 +1111,37 @@ def _swap_pass(
     parts stay contiguous (checked conservatively: ``a`` without ``v`` must be
     connected and touched by ``u``). Returns the number of swaps made.
     """
-    parts, w, load, members = st.parts, st.w, st.load, st.members
-    indptr, indices, ew, fixed = st.indptr, st.indices, st.ew, st.fixed
-    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    parts, w, load, members, fixed = st.parts, st.w, st.load, st.members, st.fixed
+    nbr, nbr_ew, nbr_el = st.nbr, st.nbr_ew, st.nbr_el
+    use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
     vw = VIOLATION_WEIGHT
+    k4 = _FOUR_PI
+    reach = SWAP_REACH * shape
 
     def cost(x: float, t: float) -> float:
         o = low - x if x < low else (x - high if x > high else 0.0)
         return (x - t) ** 2 + vw * o * o
 
-    def sums(v: int, a: int, b: int) -> tuple[float, float, float, float]:
-        """Edge weight from ``v`` to parts ``a`` and ``b``, then edge length."""
+    def sums(
+        v: int, a: int, b: int
+    ) -> tuple[float, float, float, float, dict[int, tuple[float, float]]]:
+        """Edge weight from ``v`` to parts ``a`` and ``b``, then edge length; and
+        the weight and length of each edge to ``b``."""
         wa = wb = la_ = lb_ = 0.0
-        for j in range(indptr[v], indptr[v + 1]):
-            p = parts[indices[j]]
+        to_b: dict[int, tuple[float, float]] = {}
+        for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v] if use_shape else nbr_ew[v], strict=True):
+            p = parts[u]
             if p == a:
-                wa += ew[j]
-                la_ += el[j] if use_shape else 0.0
+                wa += e
+                la_ += ln if use_shape else 0.0
             elif p == b:
-                wb += ew[j]
-                lb_ += el[j] if use_shape else 0.0
-        return wa, wb, la_, lb_
-
-    def edge(v: int, u: int) -> tuple[float, float]:
-        for j in range(indptr[v], indptr[v + 1]):
-            if indices[j] == u:
-                return ew[j], (el[j] if use_shape else 0.0)
-        return 0.0, 0.0
+                wb += e
+                lb_ += ln if use_shape else 0.0
+                to_b[u] = (e, ln if use_shape else 0.0)
+        return wa, wb, la_, lb_, to_b
 
     def touches(u: int, part: int, skip: int) -> bool:
-        for j in range(indptr[u], indptr[u + 1]):
-            y = indices[j]
+        for y in nbr[u]:  # noqa: SIM110 (a plain loop beats any() over a generator)
             if y != skip and parts[y] == part:
                 return True
         return False
@@ -1081,8 +1153,8 @@ def _swap_pass(
         for v in sorted(members[a]):
             if fixed[v]:
                 continue
-            for j in range(indptr[v], indptr[v + 1]):
-                b = parts[indices[j]]
+            for y in nbr[v]:
+                b = parts[y]
                 if b != a and b > a:
                     lst = near.setdefault(b, [])
                     if not lst or lst[-1] != v:
@@ -1092,30 +1164,40 @@ def _swap_pass(
             best: tuple[float, int, int] | None = None
             la, lb, ta, tb = load[a], load[b], tgt[a], tgt[b]
             base = cost(la, ta) + cost(lb, tb)
+            bar = -1e-9 * (1.0 + base)
+            pp_ab = _pp(area[a], perim[a]) + _pp(area[b], perim[b]) if use_shape else 0.0
+            # Parts stay put until the best swap of (a, b) is made: the balance
+            # change by load step and each node's sums hold for the pair.
+            balance: dict[float, float] = {}
+            u_sums: dict[int, tuple[float, float, float, float, dict[int, tuple[float, float]]]]
+            u_sums = {}
             for v in vs:
                 if parts[v] != a:
                     continue
+                wv = w[v]
+                v_sums = None
                 for u in us:
-                    dw = w[u] - w[v]
-                    d = cost(la + dw, ta) + cost(lb - dw, tb) - base
-                    if d >= SWAP_REACH * shape:
+                    dw = w[u] - wv
+                    d = balance.get(dw)
+                    if d is None:
+                        d = balance[dw] = cost(la + dw, ta) + cost(lb - dw, tb) - base
+                    if d >= reach:
                         continue
-                    va, vb, lva, lvb = sums(v, a, b)
-                    ub, ua, lub, lua = sums(u, b, a)
-                    e_w, e_l = edge(v, u)
+                    if v_sums is None:
+                        v_sums = sums(v, a, b)
+                    va, vb, lva, lvb, v_to_b = v_sums
+                    if u not in u_sums:
+                        u_sums[u] = sums(u, b, a)
+                    ub, ua, lub, lua, _ = u_sums[u]
+                    e_w, e_l = v_to_b.get(u, (0.0, 0.0))
                     d += lam * (va - vb + ub - ua + 2.0 * e_w)
                     if use_shape:
                         pa = perim[a] - nper[v] + 2.0 * lva + nper[u] - 2.0 * (lua - e_l)
                         pb = perim[b] - nper[u] + 2.0 * lub + nper[v] - 2.0 * (lvb - e_l)
                         aa, ab = area[a] - na[v] + na[u], area[b] - na[u] + na[v]
-                        d += shape * (
-                            _pp(area[a], perim[a])
-                            + _pp(area[b], perim[b])
-                            - _pp(aa, pa)
-                            - _pp(ab, pb)
-                        )
+                        d += shape * (pp_ab - k4 * aa / (pa * pa + 1.0) - k4 * ab / (pb * pb + 1.0))
                     if (
-                        d < -1e-9 * (1.0 + base)
+                        d < bar
                         and (best is None or d < best[0])
                         and touches(u, a, v)
                         and touches(v, b, u)
