@@ -344,16 +344,17 @@ def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
     return rank[inv.ravel()]
 
 
-def _grid_components(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
-    """Component label of each node within its own part."""
+def _grid_components(graph: NodeGraph, parts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Component label of each node within its own part, and the number of components."""
     n = graph.n
     if n > _SMALL_GRAPH:
-        rows = np.repeat(np.arange(n), np.diff(graph.indptr))
+        rows = graph._lists.rows
         same = parts[rows] == parts[graph.indices]
         sub = csr_array((np.ones(int(same.sum())), (rows[same], graph.indices[same])), shape=(n, n))
-        return connected_components(sub, directed=False)[1]
+        count, labels = connected_components(sub, directed=False)
+        return labels, int(count)
     # Small graphs (one community): a plain search beats building a sparse matrix.
-    indptr, indices, p = graph.indptr.tolist(), graph.indices.tolist(), parts.tolist()
+    nbr, p = graph._lists.nbr, parts.tolist()
     comp = [-1] * n
     label = 0
     for s in range(n):
@@ -363,13 +364,13 @@ def _grid_components(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
         todo = [s]
         while todo:
             a = todo.pop()
-            for j in range(indptr[a], indptr[a + 1]):
-                b = indices[j]
-                if comp[b] < 0 and p[b] == p[a]:
+            pa = p[a]
+            for b in nbr[a]:
+                if comp[b] < 0 and p[b] == pa:
                     comp[b] = label
                     todo.append(b)
         label += 1
-    return np.asarray(comp, dtype=np.int64)
+    return np.asarray(comp, dtype=np.int64), label
 
 
 def make_contiguous(
@@ -382,10 +383,11 @@ def make_contiguous(
     """
     parts = np.asarray(parts, dtype=np.int64).copy()
     fixed = np.zeros(graph.n, bool) if fixed is None else fixed
+    labels = set(parts.tolist())
     for _ in range(graph.n + 1):
-        comp = _grid_components(graph, parts)
+        comp, count = _grid_components(graph, parts)
         # Contiguous when every part is one component.
-        if len(np.unique(comp)) == len(np.unique(parts)):
+        if count == len(labels):
             break
         # Which piece of each part stays: one with fixed nodes first, then the
         # heaviest, then the one with most nodes, then the lowest first node.
@@ -422,12 +424,16 @@ def make_contiguous(
             moved = True
         if not moved:
             break
+    # Every part keeps a piece, so labels 0..k-1 stay so.
+    if labels == set(range(len(labels))):
+        return parts
     _, inv = np.unique(parts, return_inverse=True)
     return inv.ravel()
 
 
-def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Node outlines and edge lengths as the shape term counts them.
+def _shape_lengths(graph: NodeGraph, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Node outlines and edge lengths as the shape term counts them (``rows``: each
+    stored edge's source node).
 
     Borders along streets count :data:`SHAPE_STREET` of their length less
     (towards the street-weighted ``edge_weight``), so the shape term keeps the
@@ -435,7 +441,6 @@ def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
     """
     assert graph.perimeter is not None and graph.length is not None
     length = graph.length + SHAPE_STREET * (graph.edge_weight - graph.length)
-    rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
     drop = np.bincount(rows, weights=graph.length - length, minlength=graph.n)
     return graph.perimeter - drop, length
 
@@ -447,7 +452,7 @@ def _part_shapes(graph: NodeGraph, parts: np.ndarray, k: int) -> tuple[np.ndarra
     node_perim, length = lists.node_perim, lists.length
     assert node_perim is not None and length is not None
     area = np.bincount(parts, weights=graph.area, minlength=k)
-    rows = np.repeat(parts, np.diff(graph.indptr))
+    rows = parts[lists.rows]
     inner = rows == parts[graph.indices]
     # Every inner edge is stored twice, once per direction: both sides leave the outline.
     perim = np.bincount(parts, weights=node_perim, minlength=k) - np.bincount(
@@ -472,6 +477,8 @@ class _GraphLists:
     """
 
     def __init__(self, graph: NodeGraph) -> None:
+        # Source node of each stored edge.
+        self.rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
         self.w: list[int] = graph.weight.tolist()
         self.indptr: list[int] = graph.indptr.tolist()
         self.indices: list[int] = graph.indices.tolist()
@@ -488,7 +495,7 @@ class _GraphLists:
         self.nbr_el: list[list[float]] = []
         if graph.has_shape:
             assert graph.area is not None
-            self.node_perim, self.length = _shape_lengths(graph)
+            self.node_perim, self.length = _shape_lengths(graph, self.rows)
             self.na = graph.area.tolist()
             self.nper = self.node_perim.tolist()
             self.el = self.length.tolist()
@@ -520,6 +527,9 @@ class _Parts:
             self.load[p] += self.w[v]
         # Parts seen connected: they stay so, every move keeps them whole.
         self.solid = [False] * k
+        # Edge weight and length from each node to each part (see _descend),
+        # dropped when a neighbour moves.
+        self.links_of: list[tuple[dict[int, float], dict[int, float]] | None] = [None] * n
         self.shape = shape and graph.has_shape
         self.area = [0.0] * k
         self.perim = [0.0] * k
@@ -580,8 +590,10 @@ class _Parts:
         return len(seen)
 
     def move(self, v: int, b: int) -> int:
-        parts = self.parts
+        parts, links_of = self.parts, self.links_of
         a = parts[v]
+        for u in self.nbr[v]:
+            links_of[u] = None
         if self.shape:
             own = other = 0.0
             for u, ln in zip(self.nbr[v], self.nbr_el[v], strict=True):
@@ -631,25 +643,28 @@ def _chain(st: _Parts, part: int, low: float, high: float, depth: int, budget: l
     if depth <= 0 or budget[0] <= 0:
         return False
     over = load > high
+    parts, nbr, fixed, w = st.parts, st.nbr, st.fixed, st.w
     if over:
         cands = [
             (v, b)
-            for v in sorted(st.members[part])
-            if not st.fixed[v]
-            for b in sorted(st.links(v))
+            for v in st.members[part]
+            if not fixed[v]
+            for b in {parts[u] for u in nbr[v]}
             if b != part
         ]
     else:
-        cands = [(u, part) for u in st.frontier(part) if not st.fixed[u]]
-    # Most promising first: the move that lands this part nearest the middle.
+        cands = [(u, part) for u in st.frontier(part) if not fixed[u]]
+    # Most promising first: the move that lands this part nearest the middle
+    # (the pair breaks ties, so the order is the same however cands was built).
     mid = (low + high) / 2
-    cands.sort(key=lambda m: (abs(load + (-1 if over else 1) * st.w[m[0]] - mid), m))
+    sign = -1 if over else 1
+    cands.sort(key=lambda m: (abs(load + sign * w[m[0]] - mid), m))
     for v, b in cands:
         budget[0] -= 1
         if budget[0] <= 0:
             return False
-        a = st.parts[v]
-        new_load = load + (-st.w[v] if over else st.w[v])
+        a = parts[v]
+        new_load = load + (-w[v] if over else w[v])
         if not (low <= new_load <= high) and abs(new_load - mid) >= abs(load - mid):
             continue
         if not st.connected_without(a, v):
@@ -687,8 +702,7 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
     shortest such exchange is applied; at most ``budget`` states, ``depth``
     transfers. Returns whether the parts changed.
     """
-    w, parts, members, fixed = st.w, st.parts, st.members, st.fixed
-    indptr, indices = st.indptr, st.indices
+    w, parts, members, fixed, nbr = st.w, st.parts, st.members, st.fixed, st.nbr
     la = st.load[part]
     before = _violation(la, low, high)
     if before <= 0:
@@ -715,20 +729,24 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
     def border(p: int, add: int, drop: int) -> list[tuple[int, int]]:
         """(node, other part) pairs: a node of p + add - drop next to another part (give),
         or a node of another part next to p + add - drop (take)."""
-        nodes = sorted(members[p] | ({add} if add >= 0 else set()))
         out = set()
-        for v in nodes:
-            if v == drop:
-                continue
-            for j in range(indptr[v], indptr[v + 1]):
-                u = indices[j]
-                q = parts[u]
-                if q == p or u in (add, drop):
+        if give:
+            # add itself never gives.
+            for v in members[p]:
+                if v == drop or fixed[v]:
                     continue
-                if give and not fixed[v] and v != add:
-                    out.add((v, q))
-                elif not give and not fixed[u]:
-                    out.add((u, q))
+                for u in nbr[v]:
+                    q = parts[u]
+                    if q != p and u != add and u != drop:
+                        out.add((v, q))
+        else:
+            for v in members[p] | {add} if add >= 0 else members[p]:
+                if v == drop:
+                    continue
+                for u in nbr[v]:
+                    q = parts[u]
+                    if q != p and u != add and u != drop and not fixed[u]:
+                        out.add((u, q))
         return sorted(out)
 
     solo: dict[tuple[int, int], bool] = {}
@@ -746,11 +764,7 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
                 return False
         if add < 0:
             return True
-        for j in range(indptr[add], indptr[add + 1]):
-            y = indices[j]
-            if parts[y] == p and y != drop:
-                return True
-        return False
+        return any(parts[y] == p and y != drop for y in nbr[add])
 
     # The start part may leave bounds on the other side for now: a cycle brings a
     # node back. Paths must end with a smaller violation of the start part.
@@ -872,7 +886,7 @@ def _descend(
     """
     n = len(st.parts)
     parts_l, members, load, w = st.parts, st.members, st.load, st.w
-    nbr, nbr_ew, nbr_el = st.nbr, st.nbr_ew, st.nbr_el
+    nbr, nbr_ew, nbr_el, links_of = st.nbr, st.nbr_ew, st.nbr_el, st.links_of
     use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
     vw = VIOLATION_WEIGHT
     s4 = shape * _FOUR_PI
@@ -908,28 +922,30 @@ def _descend(
         st.connected_without,
         st.move,
     )
-    link: dict[int, float]
-    link_len: dict[int, float] = {}
     while queue and moves < cap:
         v = popleft()
         queued[v] = False
         a = parts_l[v]
         # Edge weight (and length) from v to each part, its own included.
-        link = {}
-        if use_shape:
-            link_len = {}
-            for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v], strict=True):
-                p = parts_l[u]
-                if p in link:
-                    link[p] += e
-                    link_len[p] += ln
-                else:
-                    link[p] = e
-                    link_len[p] = ln
+        known = links_of[v]
+        if known is not None:
+            link, link_len = known
         else:
-            for u, e in zip(nbr[v], nbr_ew[v], strict=True):
-                p = parts_l[u]
-                link[p] = link[p] + e if p in link else e
+            link, link_len = {}, {}
+            if use_shape:
+                for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v], strict=True):
+                    p = parts_l[u]
+                    if p in link:
+                        link[p] += e
+                        link_len[p] += ln
+                    else:
+                        link[p] = e
+                        link_len[p] = ln
+            else:
+                for u, e in zip(nbr[v], nbr_ew[v], strict=True):
+                    p = parts_l[u]
+                    link[p] = link[p] + e if p in link else e
+            links_of[v] = link, link_len
         if len(link) <= 1 and (not link or a in link):
             continue  # inside its part
         if len(members[a]) <= 1:
@@ -1587,7 +1603,7 @@ def _hood_score(
 ) -> tuple[int, float, float]:
     load = np.bincount(parts, weights=graph.weight.astype(float))
     viol = np.maximum(0, low - load) + np.maximum(0, load - high)
-    rows = np.repeat(parts, np.diff(graph.indptr))
+    rows = parts[graph._lists.rows]
     cut = float(graph.edge_weight[rows != parts[graph.indices]].sum()) / 2
     cost = float(((load - target) ** 2).sum() + lam * cut)
     if shape > 0 and graph.has_shape:
