@@ -527,9 +527,10 @@ class _Parts:
             self.load[p] += self.w[v]
         # Parts seen connected: they stay so, every move keeps them whole.
         self.solid = [False] * k
-        # Edge weight and length from each node to each part (see _descend),
-        # dropped when a neighbour moves.
-        self.links_of: list[tuple[dict[int, float], dict[int, float]] | None] = [None] * n
+        # Edge weight and length from each node to its part and to each other
+        # part (see _descend), dropped when it or a neighbour moves.
+        self.links_of: list[tuple[float, float, dict[int, float], dict[int, float]] | None]
+        self.links_of = [None] * n
         self.shape = shape and graph.has_shape
         self.area = [0.0] * k
         self.perim = [0.0] * k
@@ -544,21 +545,21 @@ class _Parts:
 
     def connected_without(self, part: int, v: int) -> bool:
         """Whether ``part`` stays connected (and non-empty) without node ``v``."""
-        parts = self.parts
         members = self.members[part]
         if len(members) <= 1:
             return False
-        inside = [u for u in self.nbr[v] if parts[u] == part]
+        inside = self.nbr_set[v] & members
         if len(inside) <= 1:
             return bool(inside)  # v is a leaf of its part
-        if parts[v] == part and self._linked(inside) and self._solid(part):
+        if self.parts[v] == part and self._linked(inside) and self._solid(part):
             # v's neighbours in the part reach each other without v: v is
             # no cut vertex of a connected part. Saves most walks.
             return True
-        start = inside[0]
+        # (Any start gives the same answer.)
+        start = min(inside)
         return self.reached(part, start, {start, v}) == len(members)
 
-    def _linked(self, nodes: list[int]) -> bool:
+    def _linked(self, nodes: set[int]) -> bool:
         """Whether ``nodes`` are connected by edges among themselves."""
         nbr_set = self.nbr_set
         rest = set(nodes)
@@ -592,11 +593,11 @@ class _Parts:
     def move(self, v: int, b: int) -> int:
         parts, links_of = self.parts, self.links_of
         a = parts[v]
-        for u in self.nbr[v]:
-            links_of[u] = None
+        links_of[v] = None
         if self.shape:
             own = other = 0.0
             for u, ln in zip(self.nbr[v], self.nbr_el[v], strict=True):
+                links_of[u] = None
                 p = parts[u]
                 if p == a:
                     own += ln
@@ -607,6 +608,9 @@ class _Parts:
             self.area[b] += self.na[v]
             self.perim[a] += 2.0 * own - self.nper[v]
             self.perim[b] += self.nper[v] - 2.0 * other
+        else:
+            for u in self.nbr[v]:
+                links_of[u] = None
         self.members[a].discard(v)
         self.members[b].add(v)
         wv = self.w[v]
@@ -702,7 +706,14 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
     shortest such exchange is applied; at most ``budget`` states, ``depth``
     transfers. Returns whether the parts changed.
     """
-    w, parts, members, fixed, nbr = st.w, st.parts, st.members, st.fixed, st.nbr
+    w, parts, members, fixed, nbr, nbr_set = (
+        st.w,
+        st.parts,
+        st.members,
+        st.fixed,
+        st.nbr,
+        st.nbr_set,
+    )
     la = st.load[part]
     before = _violation(la, low, high)
     if before <= 0:
@@ -764,7 +775,8 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
                 return False
         if add < 0:
             return True
-        return any(parts[y] == p and y != drop for y in nbr[add])
+        near = nbr_set[add] & members[p]
+        return len(near) > 1 or (bool(near) and drop not in near)
 
     # The start part may leave bounds on the other side for now: a cycle brings a
     # node back. Paths must end with a smaller violation of the start part.
@@ -890,6 +902,8 @@ def _descend(
     use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
     vw = VIOLATION_WEIGHT
     s4 = shape * _FOUR_PI
+    # Without shape data the "lengths" are the edge weights, unused.
+    nbr_len = nbr_el if use_shape else nbr_ew
     k = len(load)
     # Each part's balance terms and Polsby-Popper ratio, renewed when it changes.
     sq, pen, ratio = [0.0] * k, [0.0] * k, [0.0] * k
@@ -926,27 +940,26 @@ def _descend(
         v = popleft()
         queued[v] = False
         a = parts_l[v]
-        # Edge weight (and length) from v to each part, its own included.
+        # Edge weight and length from v to its own part and to each other part.
         known = links_of[v]
         if known is not None:
-            link, link_len = known
+            own, own_len, link, link_len = known
         else:
+            own = own_len = 0.0
             link, link_len = {}, {}
-            if use_shape:
-                for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v], strict=True):
-                    p = parts_l[u]
-                    if p in link:
-                        link[p] += e
-                        link_len[p] += ln
-                    else:
-                        link[p] = e
-                        link_len[p] = ln
-            else:
-                for u, e in zip(nbr[v], nbr_ew[v], strict=True):
-                    p = parts_l[u]
-                    link[p] = link[p] + e if p in link else e
-            links_of[v] = link, link_len
-        if len(link) <= 1 and (not link or a in link):
+            for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_len[v], strict=True):
+                p = parts_l[u]
+                if p == a:
+                    own += e
+                    own_len += ln
+                elif p in link:
+                    link[p] += e
+                    link_len[p] += ln
+                else:
+                    link[p] = e
+                    link_len[p] = ln
+            links_of[v] = own, own_len, link, link_len
+        if not link:
             continue  # inside its part
         if len(members[a]) <= 1:
             continue
@@ -959,13 +972,10 @@ def _descend(
         if use_shape:
             # Shape cost shape * (1 - PP) per part, inlined like the rest.
             av, pv = na[v], nper[v]
-            x = perim[a] - pv + 2.0 * link_len.get(a, 0.0)
+            x = perim[a] - pv + 2.0 * own_len
             d_a += s4 * (ratio[a] - (area[a] - av) / (x * x + 1.0))
-        own = link.get(a, 0.0)
         best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
         for b, lk in link.items():
-            if b == a:
-                continue
             lb, tb = load[b], tgt[b]
             x = lb + wv
             over = low - x if x < low else (x - high if x > high else 0.0)
@@ -1128,7 +1138,7 @@ def _swap_pass(
     connected and touched by ``u``). Returns the number of swaps made.
     """
     parts, w, load, members, fixed = st.parts, st.w, st.load, st.members, st.fixed
-    nbr, nbr_ew, nbr_el = st.nbr, st.nbr_ew, st.nbr_el
+    nbr, nbr_set, nbr_ew, nbr_el = st.nbr, st.nbr_set, st.nbr_ew, st.nbr_el
     use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
     vw = VIOLATION_WEIGHT
     k4 = _FOUR_PI
@@ -1157,10 +1167,8 @@ def _swap_pass(
         return wa, wb, la_, lb_, to_b
 
     def touches(u: int, part: int, skip: int) -> bool:
-        for y in nbr[u]:  # noqa: SIM110 (a plain loop beats any() over a generator)
-            if y != skip and parts[y] == part:
-                return True
-        return False
+        near = nbr_set[u] & members[part]
+        return len(near) > 1 or (bool(near) and skip not in near)
 
     swaps = 0
     for a in range(len(load)):
