@@ -273,6 +273,15 @@ class NodeGraph:
         return connected_components(self.matrix(), directed=False)[1]
 
     @cached_property
+    def _metis_input(self) -> tuple[pymetis.CSRAdjacency, np.ndarray, np.ndarray]:
+        """Adjacency, node weights and edge weights for METIS (several starts per graph)."""
+        # METIS needs positive integer edge weights; lengths in decimetres.
+        ew = np.maximum(1, np.round(self.edge_weight * 10)).astype(np.int64)
+        # Zero-weight nodes are legal but METIS balances better with a small floor.
+        vw = self.weight.astype(np.int64) * 100 + 1
+        return pymetis.CSRAdjacency(self.indptr, self.indices), vw, ew
+
+    @cached_property
     def _lists(self) -> _GraphLists:
         """The arrays as plain lists for the local search, built once per graph."""
         return _GraphLists(self)
@@ -325,11 +334,7 @@ def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
         return np.zeros(n, np.int64)
     k = min(k, n)
     opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR, contig=1)
-    # METIS needs positive integer edge weights; lengths in decimetres.
-    ew = np.maximum(1, np.round(graph.edge_weight * 10)).astype(np.int64)
-    # Zero-weight nodes are legal but METIS balances better with a small floor.
-    vw = graph.weight.astype(np.int64) * 100 + 1
-    adjacency = pymetis.CSRAdjacency(graph.indptr, graph.indices)
+    adjacency, vw, ew = graph._metis_input
     try:
         _, parts = pymetis.part_graph(
             k, adjacency, vweights=vw, eweights=ew, options=opts, recursive=METIS_RECURSIVE
@@ -337,11 +342,9 @@ def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
     except RuntimeError:  # METIS refuses contig on a few graphs: plain k-way then
         opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR)
         _, parts = pymetis.part_graph(k, adjacency, vweights=vw, eweights=ew, options=opts)
-    labels = np.asarray(parts, dtype=np.int64)
     # Renumber parts densely in order of first appearance (empty parts vanish).
-    _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.argsort(np.argsort(first))
-    return rank[inv.ravel()]
+    rank: dict[int, int] = {}
+    return np.asarray([rank.setdefault(p, len(rank)) for p in parts], dtype=np.int64)
 
 
 def _grid_components(graph: NodeGraph, parts: np.ndarray) -> tuple[np.ndarray, int]:
