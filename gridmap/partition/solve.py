@@ -622,14 +622,6 @@ class _Parts:
         parts[v] = b
         return a
 
-    def links(self, v: int) -> dict[int, float]:
-        parts = self.parts
-        out: dict[int, float] = {}
-        for u, e in zip(self.nbr[v], self.nbr_ew[v], strict=True):
-            p = parts[u]
-            out[p] = out.get(p, 0.0) + e
-        return out
-
     def frontier(self, part: int) -> list[int]:
         """Nodes of other parts adjacent to ``part`` (sorted)."""
         nbr, parts = self.nbr, self.parts
