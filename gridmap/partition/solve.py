@@ -385,13 +385,16 @@ def make_contiguous(
     the lowest node index). Fixed nodes never move.
     """
     parts = np.asarray(parts, dtype=np.int64).copy()
-    fixed = np.zeros(graph.n, bool) if fixed is None else fixed
+    lists = graph._lists
+    w, nbr, nbr_ew = lists.w, lists.nbr, lists.nbr_ew
+    fixed_l = [False] * graph.n if fixed is None else [bool(x) for x in fixed]
     labels = set(parts.tolist())
     for _ in range(graph.n + 1):
         comp, count = _grid_components(graph, parts)
         # Contiguous when every part is one component.
         if count == len(labels):
             break
+        p = parts.tolist()
         # Which piece of each part stays: one with fixed nodes first, then the
         # heaviest, then the one with most nodes, then the lowest first node.
         best: dict[int, tuple[tuple[bool, float, int, int], int]] = {}
@@ -399,10 +402,10 @@ def make_contiguous(
         for v, c in enumerate(comp.tolist()):
             pieces.setdefault(c, []).append(v)
         for c, nodes in pieces.items():
-            part = int(parts[nodes[0]])
+            part = p[nodes[0]]
             rank = (
-                not bool(fixed[nodes].any()),
-                -float(graph.weight[nodes].sum()),
+                not any(fixed_l[v] for v in nodes),
+                -float(sum(w[v] for v in nodes)),
                 -len(nodes),
                 nodes[0],
             )
@@ -411,20 +414,22 @@ def make_contiguous(
         keep = {c for _, c in best.values()}
         moved = False
         for c, members in sorted(pieces.items()):
-            if c in keep or fixed[members].any():
+            if c in keep or any(fixed_l[v] for v in members):
                 continue
-            piece = np.asarray(members)
-            part = int(parts[piece[0]])
+            part = p[members[0]]
             link: dict[int, float] = {}
-            for v in piece:
-                for j in range(graph.indptr[v], graph.indptr[v + 1]):
-                    t = int(parts[graph.indices[j]])
+            for v in members:
+                for u, e in zip(nbr[v], nbr_ew[v], strict=True):
+                    t = p[u]
                     if t != part:
-                        link[t] = link.get(t, 0.0) + graph.edge_weight[j]
+                        link[t] = link.get(t, 0.0) + e
             if not link:
                 continue  # an island: nothing to join
-            parts[piece] = min(link, key=lambda t: (-link[t], t))
+            target = min(link, key=lambda t: (-link[t], t))
+            for v in members:
+                p[v] = target
             moved = True
+        parts = np.asarray(p, dtype=np.int64)
         if not moved:
             break
     # Every part keeps a piece, so labels 0..k-1 stay so.
@@ -517,7 +522,8 @@ class _Parts:
     ) -> None:
         n = graph.n
         lists = graph._lists
-        self.parts: list[int] = np.asarray(parts, dtype=np.int64).tolist()
+        arr = np.asarray(parts, dtype=np.int64)
+        self.parts: list[int] = arr.tolist()
         k = max(self.parts) + 1 if n else 0
         self.w = lists.w
         self.indptr, self.indices, self.ew = lists.indptr, lists.indices, lists.ew
@@ -543,7 +549,7 @@ class _Parts:
         self.nbr_el: list[list[float]] = []
         if self.shape:
             self.na, self.nper, self.el, self.nbr_el = lists.na, lists.nper, lists.el, lists.nbr_el
-            area, perim = _part_shapes(graph, np.asarray(self.parts, dtype=np.int64), k)
+            area, perim = _part_shapes(graph, arr, k)
             self.area, self.perim = area.tolist(), perim.tolist()
 
     def connected_without(self, part: int, v: int) -> bool:
@@ -1179,7 +1185,8 @@ def _swap_pass(
                     if not lst or lst[-1] != v:
                         lst.append(v)
         for b, vs in sorted(near.items()):
-            us = sorted(u for u in members[b] if not fixed[u] and touches(u, a, -1))
+            ma = members[a]
+            us = sorted(u for u in members[b] if not fixed[u] and not nbr_set[u].isdisjoint(ma))
             best: tuple[float, int, int] | None = None
             la, lb, ta, tb = load[a], load[b], tgt[a], tgt[b]
             base = cost(la, ta) + cost(lb, tb)
