@@ -738,28 +738,30 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
             states.append((p, x, parent))
             queue.append(len(states) - 1)
 
-    def border(p: int, add: int, drop: int) -> list[tuple[int, int]]:
-        """(node, other part) pairs: a node of p + add - drop next to another part (give),
-        or a node of another part next to p + add - drop (take)."""
-        out = set()
-        if give:
-            # add itself never gives.
+    # Parts stay put during the search: each part's border is listed once.
+    borders: dict[int, list[tuple[tuple[int, int], set[int]]]] = {}
+
+    def border(p: int, other: int) -> list[tuple[int, int]]:
+        """(node, other part) pairs: a node of p next to another part (give), or a node
+        of another part next to p (take), sorted; not counting contact through
+        ``other``, the node entering (give) or leaving (take) p."""
+        got = borders.get(p)
+        if got is None:
+            # Each pair with the nodes it touches through.
+            via: dict[tuple[int, int], set[int]] = {}
             for v in members[p]:
-                if v == drop or fixed[v]:
+                if give and fixed[v]:
                     continue
                 for u in nbr[v]:
                     q = parts[u]
-                    if q != p and u != add and u != drop:
-                        out.add((v, q))
-        else:
-            for v in members[p] | {add} if add >= 0 else members[p]:
-                if v == drop:
-                    continue
-                for u in nbr[v]:
-                    q = parts[u]
-                    if q != p and u != add and u != drop and not fixed[u]:
-                        out.add((u, q))
-        return sorted(out)
+                    if q == p:
+                        continue
+                    if give:
+                        via.setdefault((v, q), set()).add(u)
+                    elif not fixed[u]:
+                        via.setdefault((u, q), set()).add(v)
+            got = borders[p] = sorted(via.items())
+        return [pair for pair, through in got if len(through) > 1 or other not in through]
 
     solo: dict[tuple[int, int], bool] = {}
 
@@ -781,7 +783,7 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
 
     # The start part may leave bounds on the other side for now: a cycle brings a
     # node back. Paths must end with a smaller violation of the start part.
-    for y, q in border(part, -1, -1):
+    for y, q in border(part, -1):
         if not give or whole(part, -1, y):
             push(q, y, -1)
     found = -1
@@ -810,7 +812,7 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
         if hops >= depth:
             continue
         on_path = chain_parts(s)
-        for z, r in border(p, x, -1) if give else border(p, -1, x):
+        for z, r in border(p, x):
             nz = lx - w[z] if give else lx + w[z]
             if not low <= nz <= high:
                 continue
