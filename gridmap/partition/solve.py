@@ -235,7 +235,7 @@ class NodeGraph:
         return csr_array((self.edge_weight, self.indices, self.indptr), shape=(self.n, self.n))
 
     def subgraph(self, nodes: np.ndarray) -> NodeGraph:
-        """Induced subgraph on ``nodes`` (distinct; renumbered in the given order)."""
+        """Induced subgraph on ``nodes`` (distinct node indices, renumbered in the given order)."""
         nodes = np.asarray(nodes, dtype=np.int64)
         m = len(nodes)
         # Gather the CSR rows of ``nodes`` directly: slicing a sparse matrix of
@@ -1699,7 +1699,7 @@ def polish_parts(
     imbalance and cut): the result is never worse.
     """
     parts = parts.copy()
-    indptr, indices = graph.indptr, graph.indices
+    nbr = graph._lists.nbr
     for _ in range(rounds):
         load = np.bincount(parts, weights=graph.weight.astype(float))
         viol = np.maximum(0, low - load) + np.maximum(0, load - high)
@@ -1714,10 +1714,9 @@ def polish_parts(
                 continue
             hood = [gb]
             for _ring in range(POLISH_RINGS):
-                members = np.flatnonzero(np.isin(parts, hood))
-                near = {
-                    int(parts[indices[j]]) for v in members for j in range(indptr[v], indptr[v + 1])
-                }
+                members = np.flatnonzero(np.isin(parts, hood)).tolist()
+                label_of = parts.tolist()
+                near = {label_of[u] for v in members for u in nbr[v]}
                 hood = sorted(near | set(hood))
                 if touched.intersection(hood) or len(hood) < 2:
                     break
