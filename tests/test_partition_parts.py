@@ -359,3 +359,74 @@ def test_swaps_never_put_more_grids_out_of_bounds() -> None:
     assert score_parts(graph, start, low=300, high=500)[0] == 1
     out = swap_parts(graph, start, low=300, high=500, target=505.0, lam=0.0)
     assert score_parts(graph, out, low=300, high=500)[0] == 1
+
+
+def test_subgraph_matches_slicing_a_sparse_matrix() -> None:
+    from scipy.sparse import csr_array
+
+    rng = np.random.default_rng(3)
+    n = 40
+    u, v = rng.integers(0, n, 150), rng.integers(0, n, 150)
+    graph = NodeGraph.from_edges(
+        n,
+        rng.integers(1, 50, n),
+        u,
+        v,
+        rng.random(150),
+        length=rng.random(150),
+        area=rng.random(n),
+        perimeter=rng.random(n),
+    )
+    assert graph.length is not None
+    for nodes in (rng.permutation(n)[:25], np.sort(rng.permutation(n)[:10]), np.arange(n)):
+        sub = graph.subgraph(nodes)
+        ids = np.arange(1, len(graph.indices) + 1, dtype=float)
+        want = csr_array((ids, graph.indices, graph.indptr), shape=(n, n))[nodes][:, nodes]
+        want = want.tocsr()
+        want.sort_indices()
+        edge = want.data.astype(np.int64) - 1
+        assert sub.indptr.tolist() == want.indptr.tolist()
+        assert sub.indices.tolist() == want.indices.tolist()
+        assert sub.edge_weight.tolist() == graph.edge_weight[edge].tolist()
+        assert sub.length is not None and sub.length.tolist() == graph.length[edge].tolist()
+        assert sub.weight.tolist() == graph.weight[nodes].tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_connected_without_agrees_with_a_plain_search(seed: int) -> None:
+    """The shortcut (v's neighbours in its part touch each other) answers as a full search."""
+    from gridmap.partition.solve import _Parts, metis_parts
+
+    _, u, v = lattice(8, 8)
+    rng = np.random.default_rng(seed)
+    # Diagonals too: neighbours of a node then often touch each other.
+    diag = np.array([(i * 8 + j, (i + 1) * 8 + j + 1) for i in range(7) for j in range(7)])
+    keep = rng.random(len(diag)) < 0.5
+    u, v = np.concatenate([u, diag[keep, 0]]), np.concatenate([v, diag[keep, 1]])
+    graph = NodeGraph.from_edges(64, np.ones(64, np.int64), u, v, np.ones(len(u)))
+    st = _Parts(graph, make_contiguous(graph, metis_parts(graph, 6, seed=seed)), None)
+    adj = [set(graph.indices[graph.indptr[a] : graph.indptr[a + 1]].tolist()) for a in range(64)]
+
+    def whole_without(part: int, x: int) -> bool:
+        rest = {y for y in range(64) if st.parts[y] == part and y != x}
+        if not rest:
+            return False
+        seen, todo = {min(rest)}, [min(rest)]
+        while todo:
+            for y in adj[todo.pop()] & rest - seen:
+                seen.add(y)
+                todo.append(y)
+        return seen == rest
+
+    for _ in range(40):
+        for x in range(64):
+            assert st.connected_without(st.parts[x], x) == whole_without(st.parts[x], x)
+        # A random contiguity-keeping move, as the search makes them.
+        moves = [
+            (x, st.parts[y])
+            for x in range(64)
+            for y in adj[x]
+            if st.parts[y] != st.parts[x] and st.connected_without(st.parts[x], x)
+        ]
+        x, b = moves[int(rng.integers(len(moves)))]
+        st.move(x, b)

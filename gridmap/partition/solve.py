@@ -43,6 +43,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pymetis
@@ -234,22 +235,33 @@ class NodeGraph:
         return csr_array((self.edge_weight, self.indices, self.indptr), shape=(self.n, self.n))
 
     def subgraph(self, nodes: np.ndarray) -> NodeGraph:
-        """Induced subgraph on ``nodes`` (renumbered in the given order)."""
-        # Slice a matrix of edge numbers (1-based: no explicit zeros) to carry
-        # every per-edge array along.
-        ids = np.arange(1, len(self.indices) + 1, dtype=float)
-        sub = csr_array((ids, self.indices, self.indptr), shape=(self.n, self.n))[nodes][:, nodes]
-        sub = sub.tocsr()
-        sub.sort_indices()
-        edge = sub.data.astype(np.int64) - 1
+        """Induced subgraph on ``nodes`` (distinct node indices, renumbered in the given order)."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        m = len(nodes)
+        # Gather the CSR rows of ``nodes`` directly: slicing a sparse matrix of
+        # the whole graph costs time in its size, once per component.
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[nodes] = np.arange(m)
+        start = self.indptr[nodes]
+        count = self.indptr[nodes + 1] - start
+        offset = np.cumsum(count) - count
+        edge = np.arange(int(count.sum())) + np.repeat(start - offset, count)
+        rows = np.repeat(np.arange(m), count)
+        cols = pos[self.indices[edge]]
+        keep = cols >= 0
+        rows, cols, edge = rows[keep], cols[keep], edge[keep]
+        order = np.lexsort((cols, rows))  # sorted indices within each row
+        edge = edge[order]
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
 
         def pick(arr: np.ndarray | None, idx: np.ndarray) -> np.ndarray | None:
             return None if arr is None else arr[idx]
 
         return NodeGraph(
             weight=self.weight[nodes],
-            indptr=sub.indptr.astype(np.int64),
-            indices=sub.indices.astype(np.int64),
+            indptr=indptr,
+            indices=cols[order],
             edge_weight=self.edge_weight[edge],
             length=pick(self.length, edge),
             area=pick(self.area, nodes),
@@ -259,6 +271,20 @@ class NodeGraph:
     def components(self) -> np.ndarray:
         """Connected component label of each node."""
         return connected_components(self.matrix(), directed=False)[1]
+
+    @cached_property
+    def _metis_input(self) -> tuple[pymetis.CSRAdjacency, np.ndarray, np.ndarray]:
+        """Adjacency, node weights and edge weights for METIS (several starts per graph)."""
+        # METIS needs positive integer edge weights; lengths in decimetres.
+        ew = np.maximum(1, np.round(self.edge_weight * 10)).astype(np.int64)
+        # Zero-weight nodes are legal but METIS balances better with a small floor.
+        vw = self.weight.astype(np.int64) * 100 + 1
+        return pymetis.CSRAdjacency(self.indptr, self.indices), vw, ew
+
+    @cached_property
+    def _lists(self) -> _GraphLists:
+        """The arrays as plain lists for the local search, built once per graph."""
+        return _GraphLists(self)
 
 
 def _csr(data: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> csr_array:
@@ -308,11 +334,7 @@ def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
         return np.zeros(n, np.int64)
     k = min(k, n)
     opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR, contig=1)
-    # METIS needs positive integer edge weights; lengths in decimetres.
-    ew = np.maximum(1, np.round(graph.edge_weight * 10)).astype(np.int64)
-    # Zero-weight nodes are legal but METIS balances better with a small floor.
-    vw = graph.weight.astype(np.int64) * 100 + 1
-    adjacency = pymetis.CSRAdjacency(graph.indptr, graph.indices)
+    adjacency, vw, ew = graph._metis_input
     try:
         _, parts = pymetis.part_graph(
             k, adjacency, vweights=vw, eweights=ew, options=opts, recursive=METIS_RECURSIVE
@@ -320,23 +342,22 @@ def metis_parts(graph: NodeGraph, k: int, *, seed: int) -> np.ndarray:
     except RuntimeError:  # METIS refuses contig on a few graphs: plain k-way then
         opts = pymetis.Options(seed=int(seed) % (2**31), ufactor=METIS_UFACTOR)
         _, parts = pymetis.part_graph(k, adjacency, vweights=vw, eweights=ew, options=opts)
-    labels = np.asarray(parts, dtype=np.int64)
     # Renumber parts densely in order of first appearance (empty parts vanish).
-    _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.argsort(np.argsort(first))
-    return rank[inv.ravel()]
+    rank: dict[int, int] = {}
+    return np.asarray([rank.setdefault(p, len(rank)) for p in parts], dtype=np.int64)
 
 
-def _grid_components(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
-    """Component label of each node within its own part."""
+def _grid_components(graph: NodeGraph, parts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Component label of each node within its own part, and the number of components."""
     n = graph.n
     if n > _SMALL_GRAPH:
-        rows = np.repeat(np.arange(n), np.diff(graph.indptr))
+        rows = graph._lists.rows
         same = parts[rows] == parts[graph.indices]
         sub = csr_array((np.ones(int(same.sum())), (rows[same], graph.indices[same])), shape=(n, n))
-        return connected_components(sub, directed=False)[1]
+        count, labels = connected_components(sub, directed=False)
+        return labels, int(count)
     # Small graphs (one community): a plain search beats building a sparse matrix.
-    indptr, indices, p = graph.indptr.tolist(), graph.indices.tolist(), parts.tolist()
+    nbr, p = graph._lists.nbr, parts.tolist()
     comp = [-1] * n
     label = 0
     for s in range(n):
@@ -346,13 +367,13 @@ def _grid_components(graph: NodeGraph, parts: np.ndarray) -> np.ndarray:
         todo = [s]
         while todo:
             a = todo.pop()
-            for j in range(indptr[a], indptr[a + 1]):
-                b = indices[j]
-                if comp[b] < 0 and p[b] == p[a]:
+            pa = p[a]
+            for b in nbr[a]:
+                if comp[b] < 0 and p[b] == pa:
                     comp[b] = label
                     todo.append(b)
         label += 1
-    return np.asarray(comp, dtype=np.int64)
+    return np.asarray(comp, dtype=np.int64), label
 
 
 def make_contiguous(
@@ -364,12 +385,16 @@ def make_contiguous(
     the lowest node index). Fixed nodes never move.
     """
     parts = np.asarray(parts, dtype=np.int64).copy()
-    fixed = np.zeros(graph.n, bool) if fixed is None else fixed
+    lists = graph._lists
+    w, nbr, nbr_ew = lists.w, lists.nbr, lists.nbr_ew
+    fixed_l = [False] * graph.n if fixed is None else [bool(x) for x in fixed]
+    labels = set(parts.tolist())
     for _ in range(graph.n + 1):
-        comp = _grid_components(graph, parts)
+        comp, count = _grid_components(graph, parts)
         # Contiguous when every part is one component.
-        if len(np.unique(comp)) == len(np.unique(parts)):
+        if count == len(labels):
             break
+        p = parts.tolist()
         # Which piece of each part stays: one with fixed nodes first, then the
         # heaviest, then the one with most nodes, then the lowest first node.
         best: dict[int, tuple[tuple[bool, float, int, int], int]] = {}
@@ -377,10 +402,10 @@ def make_contiguous(
         for v, c in enumerate(comp.tolist()):
             pieces.setdefault(c, []).append(v)
         for c, nodes in pieces.items():
-            part = int(parts[nodes[0]])
+            part = p[nodes[0]]
             rank = (
-                not bool(fixed[nodes].any()),
-                -float(graph.weight[nodes].sum()),
+                not any(fixed_l[v] for v in nodes),
+                -float(sum(w[v] for v in nodes)),
                 -len(nodes),
                 nodes[0],
             )
@@ -389,28 +414,34 @@ def make_contiguous(
         keep = {c for _, c in best.values()}
         moved = False
         for c, members in sorted(pieces.items()):
-            if c in keep or fixed[members].any():
+            if c in keep or any(fixed_l[v] for v in members):
                 continue
-            piece = np.asarray(members)
-            part = int(parts[piece[0]])
+            part = p[members[0]]
             link: dict[int, float] = {}
-            for v in piece:
-                for j in range(graph.indptr[v], graph.indptr[v + 1]):
-                    t = int(parts[graph.indices[j]])
+            for v in members:
+                for u, e in zip(nbr[v], nbr_ew[v], strict=True):
+                    t = p[u]
                     if t != part:
-                        link[t] = link.get(t, 0.0) + graph.edge_weight[j]
+                        link[t] = link.get(t, 0.0) + e
             if not link:
                 continue  # an island: nothing to join
-            parts[piece] = min(link, key=lambda t: (-link[t], t))
+            target = min(link, key=lambda t: (-link[t], t))
+            for v in members:
+                p[v] = target
             moved = True
+        parts = np.asarray(p, dtype=np.int64)
         if not moved:
             break
+    # Every part keeps a piece, so labels 0..k-1 stay so.
+    if labels == set(range(len(labels))):
+        return parts
     _, inv = np.unique(parts, return_inverse=True)
     return inv.ravel()
 
 
-def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Node outlines and edge lengths as the shape term counts them.
+def _shape_lengths(graph: NodeGraph, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Node outlines and edge lengths as the shape term counts them (``rows``: each
+    stored edge's source node).
 
     Borders along streets count :data:`SHAPE_STREET` of their length less
     (towards the street-weighted ``edge_weight``), so the shape term keeps the
@@ -418,7 +449,6 @@ def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
     """
     assert graph.perimeter is not None and graph.length is not None
     length = graph.length + SHAPE_STREET * (graph.edge_weight - graph.length)
-    rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
     drop = np.bincount(rows, weights=graph.length - length, minlength=graph.n)
     return graph.perimeter - drop, length
 
@@ -426,9 +456,11 @@ def _shape_lengths(graph: NodeGraph) -> tuple[np.ndarray, np.ndarray]:
 def _part_shapes(graph: NodeGraph, parts: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Area and (street-weighted, see :func:`_shape_lengths`) perimeter of each part."""
     assert graph.area is not None
-    node_perim, length = _shape_lengths(graph)
+    lists = graph._lists
+    node_perim, length = lists.node_perim, lists.length
+    assert node_perim is not None and length is not None
     area = np.bincount(parts, weights=graph.area, minlength=k)
-    rows = np.repeat(parts, np.diff(graph.indptr))
+    rows = parts[lists.rows]
     inner = rows == parts[graph.indices]
     # Every inner edge is stored twice, once per direction: both sides leave the outline.
     perim = np.bincount(parts, weights=node_perim, minlength=k) - np.bincount(
@@ -445,6 +477,39 @@ def _pp(area: float, perim: float) -> float:
     return _FOUR_PI * area / (perim * perim + 1.0)
 
 
+class _GraphLists:
+    """A graph's arrays as plain lists, and per node where the search walks them.
+
+    The local search runs several times on one graph (starts, swaps,
+    transfers); Python loops over lists beat indexing numpy arrays.
+    """
+
+    def __init__(self, graph: NodeGraph) -> None:
+        # Source node of each stored edge.
+        self.rows = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+        self.w: list[int] = graph.weight.tolist()
+        self.indptr: list[int] = graph.indptr.tolist()
+        self.indices: list[int] = graph.indices.tolist()
+        self.ew: list[float] = graph.edge_weight.tolist()
+        spans = list(zip(self.indptr, self.indptr[1:], strict=False))
+        self.nbr = [self.indices[i:j] for i, j in spans]
+        self.nbr_set = [set(x) for x in self.nbr]
+        self.nbr_ew = [self.ew[i:j] for i, j in spans]
+        self.node_perim: np.ndarray | None = None
+        self.length: np.ndarray | None = None
+        self.na: list[float] = []
+        self.nper: list[float] = []
+        self.el: list[float] = []
+        self.nbr_el: list[list[float]] = []
+        if graph.has_shape:
+            assert graph.area is not None
+            self.node_perim, self.length = _shape_lengths(graph, self.rows)
+            self.na = graph.area.tolist()
+            self.nper = self.node_perim.tolist()
+            self.el = self.length.tolist()
+            self.nbr_el = [self.el[i:j] for i, j in spans]
+
+
 class _Parts:
     """Mutable state of the local search: parts, members, loads (plain lists: fast).
 
@@ -456,102 +521,117 @@ class _Parts:
         self, graph: NodeGraph, parts: np.ndarray, fixed: np.ndarray | None, shape: bool = False
     ) -> None:
         n = graph.n
-        self.parts = [int(p) for p in parts]
+        lists = graph._lists
+        arr = np.asarray(parts, dtype=np.int64)
+        self.parts: list[int] = arr.tolist()
         k = max(self.parts) + 1 if n else 0
-        self.w = graph.weight.tolist()
-        self.indptr = graph.indptr.tolist()
-        self.indices = graph.indices.tolist()
-        self.ew = graph.edge_weight.tolist()
+        self.w = lists.w
+        self.indptr, self.indices, self.ew = lists.indptr, lists.indices, lists.ew
+        self.nbr, self.nbr_set, self.nbr_ew = lists.nbr, lists.nbr_set, lists.nbr_ew
         self.fixed = [False] * n if fixed is None else [bool(x) for x in fixed]
         self.members: list[set[int]] = [set() for _ in range(k)]
         self.load = [0.0] * k
         for v, p in enumerate(self.parts):
             self.members[p].add(v)
             self.load[p] += self.w[v]
+        # Parts seen connected: they stay so, every move keeps them whole.
+        self.solid = [False] * k
+        # Edge weight and length from each node to its part and to each other
+        # part (see _descend), dropped when it or a neighbour moves.
+        self.links_of: list[tuple[float, float, dict[int, float], dict[int, float]] | None]
+        self.links_of = [None] * n
         self.shape = shape and graph.has_shape
         self.area = [0.0] * k
         self.perim = [0.0] * k
         self.na: list[float] = []
         self.nper: list[float] = []
         self.el: list[float] = []
+        self.nbr_el: list[list[float]] = []
         if self.shape:
-            assert graph.area is not None and graph.perimeter is not None
-            assert graph.length is not None
-            self.na = graph.area.tolist()
-            node_perim, length = _shape_lengths(graph)
-            self.nper = node_perim.tolist()
-            self.el = length.tolist()
-            area, perim = _part_shapes(graph, np.asarray(self.parts, dtype=np.int64), k)
+            self.na, self.nper, self.el, self.nbr_el = lists.na, lists.nper, lists.el, lists.nbr_el
+            area, perim = _part_shapes(graph, arr, k)
             self.area, self.perim = area.tolist(), perim.tolist()
 
     def connected_without(self, part: int, v: int) -> bool:
         """Whether ``part`` stays connected (and non-empty) without node ``v``."""
-        indptr, indices, parts = self.indptr, self.indices, self.parts
-        if len(self.members[part]) <= 1:
+        members = self.members[part]
+        if len(members) <= 1:
             return False
-        start = -1
-        for j in range(indptr[v], indptr[v + 1]):
-            u = indices[j]
-            if parts[u] == part:
-                if start < 0:
-                    start = u
-                    continue
-                break
-        else:
-            return start >= 0  # v is a leaf of its part
-        return self.reached(part, start, {start, v}) == len(self.members[part])
+        inside = self.nbr_set[v] & members
+        if len(inside) <= 1:
+            return bool(inside)  # v is a leaf of its part
+        if self.parts[v] == part and self._linked(inside) and self._solid(part):
+            # v's neighbours in the part reach each other without v: v is
+            # no cut vertex of a connected part. Saves most walks.
+            return True
+        # (Any start gives the same answer.)
+        start = min(inside)
+        return self.reached(part, start, {start, v}) == len(members)
+
+    def _linked(self, nodes: set[int]) -> bool:
+        """Whether ``nodes`` are connected by edges among themselves."""
+        nbr_set = self.nbr_set
+        rest = set(nodes)
+        todo = [rest.pop()]
+        while todo and rest:
+            hit = rest & nbr_set[todo.pop()]
+            if hit:
+                rest -= hit
+                todo.extend(hit)
+        return not rest
+
+    def _solid(self, part: int) -> bool:
+        """Whether ``part`` is connected (remembered once seen)."""
+        if not self.solid[part]:
+            members = self.members[part]
+            start = next(iter(members))
+            self.solid[part] = self.reached(part, start, {start}) == len(members)
+        return self.solid[part]
 
     def reached(self, part: int, start: int, seen: set[int]) -> int:
         """Size of ``seen`` after a walk from ``start`` over nodes of ``part`` (not in ``seen``)."""
-        indptr, indices, parts = self.indptr, self.indices, self.parts
+        nbr, parts = self.nbr, self.parts
         todo = [start]
         while todo:
-            x = todo.pop()
-            for j in range(indptr[x], indptr[x + 1]):
-                y = indices[j]
-                if y not in seen and parts[y] == part:
+            for y in nbr[todo.pop()]:
+                if parts[y] == part and y not in seen:
                     seen.add(y)
                     todo.append(y)
         return len(seen)
 
     def move(self, v: int, b: int) -> int:
-        a = self.parts[v]
+        parts, links_of = self.parts, self.links_of
+        a = parts[v]
+        links_of[v] = None
         if self.shape:
             own = other = 0.0
-            for j in range(self.indptr[v], self.indptr[v + 1]):
-                p = self.parts[self.indices[j]]
+            for u, ln in zip(self.nbr[v], self.nbr_el[v], strict=True):
+                links_of[u] = None
+                p = parts[u]
                 if p == a:
-                    own += self.el[j]
+                    own += ln
                 elif p == b:
-                    other += self.el[j]
+                    other += ln
             # v's shared borders with a become a's outline, those with b vanish.
             self.area[a] -= self.na[v]
             self.area[b] += self.na[v]
             self.perim[a] += 2.0 * own - self.nper[v]
             self.perim[b] += self.nper[v] - 2.0 * other
+        else:
+            for u in self.nbr[v]:
+                links_of[u] = None
         self.members[a].discard(v)
         self.members[b].add(v)
-        self.load[a] -= self.w[v]
-        self.load[b] += self.w[v]
-        self.parts[v] = b
+        wv = self.w[v]
+        self.load[a] -= wv
+        self.load[b] += wv
+        parts[v] = b
         return a
-
-    def links(self, v: int) -> dict[int, float]:
-        out: dict[int, float] = {}
-        for j in range(self.indptr[v], self.indptr[v + 1]):
-            p = self.parts[self.indices[j]]
-            out[p] = out.get(p, 0.0) + self.ew[j]
-        return out
 
     def frontier(self, part: int) -> list[int]:
         """Nodes of other parts adjacent to ``part`` (sorted)."""
-        out = set()
-        for v in self.members[part]:
-            for j in range(self.indptr[v], self.indptr[v + 1]):
-                u = self.indices[j]
-                if self.parts[u] != part:
-                    out.add(u)
-        return sorted(out)
+        nbr, parts = self.nbr, self.parts
+        return sorted({u for v in self.members[part] for u in nbr[v] if parts[u] != part})
 
 
 def _chain(st: _Parts, part: int, low: float, high: float, depth: int, budget: list[int]) -> bool:
@@ -568,25 +648,28 @@ def _chain(st: _Parts, part: int, low: float, high: float, depth: int, budget: l
     if depth <= 0 or budget[0] <= 0:
         return False
     over = load > high
+    parts, nbr, fixed, w = st.parts, st.nbr, st.fixed, st.w
     if over:
         cands = [
             (v, b)
-            for v in sorted(st.members[part])
-            if not st.fixed[v]
-            for b in sorted(st.links(v))
+            for v in st.members[part]
+            if not fixed[v]
+            for b in {parts[u] for u in nbr[v]}
             if b != part
         ]
     else:
-        cands = [(u, part) for u in st.frontier(part) if not st.fixed[u]]
-    # Most promising first: the move that lands this part nearest the middle.
+        cands = [(u, part) for u in st.frontier(part) if not fixed[u]]
+    # Most promising first: the move that lands this part nearest the middle
+    # (the pair breaks ties, so the order is the same however cands was built).
     mid = (low + high) / 2
-    cands.sort(key=lambda m: (abs(load + (-1 if over else 1) * st.w[m[0]] - mid), m))
+    sign = -1 if over else 1
+    cands.sort(key=lambda m: (abs(load + sign * w[m[0]] - mid), m))
     for v, b in cands:
         budget[0] -= 1
         if budget[0] <= 0:
             return False
-        a = st.parts[v]
-        new_load = load + (-st.w[v] if over else st.w[v])
+        a = parts[v]
+        new_load = load + (-w[v] if over else w[v])
         if not (low <= new_load <= high) and abs(new_load - mid) >= abs(load - mid):
             continue
         if not st.connected_without(a, v):
@@ -624,8 +707,14 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
     shortest such exchange is applied; at most ``budget`` states, ``depth``
     transfers. Returns whether the parts changed.
     """
-    w, parts, members, fixed = st.w, st.parts, st.members, st.fixed
-    indptr, indices = st.indptr, st.indices
+    w, parts, members, fixed, nbr, nbr_set = (
+        st.w,
+        st.parts,
+        st.members,
+        st.fixed,
+        st.nbr,
+        st.nbr_set,
+    )
     la = st.load[part]
     before = _violation(la, low, high)
     if before <= 0:
@@ -649,24 +738,30 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
             states.append((p, x, parent))
             queue.append(len(states) - 1)
 
-    def border(p: int, add: int, drop: int) -> list[tuple[int, int]]:
-        """(node, other part) pairs: a node of p + add - drop next to another part (give),
-        or a node of another part next to p + add - drop (take)."""
-        nodes = sorted(members[p] | ({add} if add >= 0 else set()))
-        out = set()
-        for v in nodes:
-            if v == drop:
-                continue
-            for j in range(indptr[v], indptr[v + 1]):
-                u = indices[j]
-                q = parts[u]
-                if q == p or u in (add, drop):
+    # Parts stay put during the search: each part's border is listed once.
+    borders: dict[int, list[tuple[tuple[int, int], set[int]]]] = {}
+
+    def border(p: int, other: int) -> list[tuple[int, int]]:
+        """(node, other part) pairs: a node of p next to another part (give), or a node
+        of another part next to p (take), sorted; not counting contact through
+        ``other``, the node entering (give) or leaving (take) p."""
+        got = borders.get(p)
+        if got is None:
+            # Each pair with the nodes it touches through.
+            via: dict[tuple[int, int], set[int]] = {}
+            for v in members[p]:
+                if give and fixed[v]:
                     continue
-                if give and not fixed[v] and v != add:
-                    out.add((v, q))
-                elif not give and not fixed[u]:
-                    out.add((u, q))
-        return sorted(out)
+                for u in nbr[v]:
+                    q = parts[u]
+                    if q == p:
+                        continue
+                    if give:
+                        via.setdefault((v, q), set()).add(u)
+                    elif not fixed[u]:
+                        via.setdefault((u, q), set()).add(v)
+            got = borders[p] = sorted(via.items())
+        return [pair for pair, through in got if len(through) > 1 or other not in through]
 
     solo: dict[tuple[int, int], bool] = {}
 
@@ -683,15 +778,12 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
                 return False
         if add < 0:
             return True
-        for j in range(indptr[add], indptr[add + 1]):
-            y = indices[j]
-            if parts[y] == p and y != drop:
-                return True
-        return False
+        near = nbr_set[add] & members[p]
+        return len(near) > 1 or (bool(near) and drop not in near)
 
     # The start part may leave bounds on the other side for now: a cycle brings a
     # node back. Paths must end with a smaller violation of the start part.
-    for y, q in border(part, -1, -1):
+    for y, q in border(part, -1):
         if not give or whole(part, -1, y):
             push(q, y, -1)
     found = -1
@@ -720,7 +812,7 @@ def _transfer(st: _Parts, part: int, low: float, high: float, depth: int, budget
         if hops >= depth:
             continue
         on_path = chain_parts(s)
-        for z, r in border(p, x, -1) if give else border(p, -1, x):
+        for z, r in border(p, x):
             nz = lx - w[z] if give else lx + w[z]
             if not low <= nz <= high:
                 continue
@@ -809,86 +901,106 @@ def _descend(
     """
     n = len(st.parts)
     parts_l, members, load, w = st.parts, st.members, st.load, st.w
-    indptr, indices, ew = st.indptr, st.indices, st.ew
-    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    nbr, nbr_ew, nbr_el, links_of = st.nbr, st.nbr_ew, st.nbr_el, st.links_of
+    use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
+    vw = VIOLATION_WEIGHT
+    s4 = shape * _FOUR_PI
+    # Without shape data the "lengths" are the edge weights, unused.
+    nbr_len = nbr_el if use_shape else nbr_ew
+    k = len(load)
+    # Each part's balance terms and Polsby-Popper ratio, renewed when it changes.
+    sq, pen, ratio = [0.0] * k, [0.0] * k, [0.0] * k
+
+    def renew(p: int) -> None:
+        lp = load[p]
+        over = low - lp if lp < low else (lp - high if lp > high else 0.0)
+        sq[p] = (lp - tgt[p]) ** 2
+        pen[p] = vw * over * over
+        if use_shape:
+            ratio[p] = area[p] / (perim[p] * perim[p] + 1.0)
+
+    for p in range(k):
+        renew(p)
+    # Fixed nodes count as queued for good: they never enter the queue.
+    queued = list(st.fixed)
     queue: deque[int] = deque()
-    queued = [False] * n
     for v in range(n):
-        if not st.fixed[v]:
-            for j in range(indptr[v], indptr[v + 1]):
-                if parts_l[indices[j]] != parts_l[v]:
+        if not queued[v]:
+            a = parts_l[v]
+            for u in nbr[v]:
+                if parts_l[u] != a:
                     queue.append(v)
                     queued[v] = True
                     break
     moves = 0
-    vw = VIOLATION_WEIGHT
-    fixed_l = st.fixed
+    popleft, append, connected_without, move = (
+        queue.popleft,
+        queue.append,
+        st.connected_without,
+        st.move,
+    )
     while queue and moves < cap:
-        v = queue.popleft()
+        v = popleft()
         queued[v] = False
         a = parts_l[v]
-        lo_j, hi_j = indptr[v], indptr[v + 1]
-        # Cheap scan first: most queued nodes are inside their part.
-        for j in range(lo_j, hi_j):
-            if parts_l[indices[j]] != a:
-                break
+        # Edge weight and length from v to its own part and to each other part.
+        known = links_of[v]
+        if known is not None:
+            own, own_len, link, link_len = known
         else:
-            continue
+            own = own_len = 0.0
+            link, link_len = {}, {}
+            for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_len[v], strict=True):
+                p = parts_l[u]
+                if p == a:
+                    own += e
+                    own_len += ln
+                elif p in link:
+                    link[p] += e
+                    link_len[p] += ln
+                else:
+                    link[p] = e
+                    link_len[p] = ln
+            links_of[v] = own, own_len, link, link_len
+        if not link:
+            continue  # inside its part
         if len(members[a]) <= 1:
             continue
-        link: dict[int, float] = {}
-        link_len: dict[int, float] = {}
-        for j in range(lo_j, hi_j):
-            p = parts_l[indices[j]]
-            link[p] = link.get(p, 0.0) + ew[j]
-            if use_shape:
-                link_len[p] = link_len.get(p, 0.0) + el[j]
         wv = w[v]
         la, ta = load[a], tgt[a]
         # Objective change of part a (inlined _cost, this loop is the hot spot).
         x = la - wv
         over = low - x if x < low else (x - high if x > high else 0.0)
-        c_after = (x - ta) ** 2 + vw * over * over
-        over = low - la if la < low else (la - high if la > high else 0.0)
-        d_a = c_after - (la - ta) ** 2 - vw * over * over
+        d_a = (x - ta) ** 2 + vw * over * over - sq[a] - pen[a]
         if use_shape:
             # Shape cost shape * (1 - PP) per part, inlined like the rest.
             av, pv = na[v], nper[v]
-            x = perim[a] - pv + 2.0 * link_len.get(a, 0.0)
-            d_a += (
-                shape
-                * _FOUR_PI
-                * (area[a] / (perim[a] * perim[a] + 1.0) - (area[a] - av) / (x * x + 1.0))
-            )
-        own = link.get(a, 0.0)
+            x = perim[a] - pv + 2.0 * own_len
+            d_a += s4 * (ratio[a] - (area[a] - av) / (x * x + 1.0))
         best_b, best_d = -1, -1e-9 * (1.0 + abs(d_a))
-        for b in sorted(link):
-            if b == a:
-                continue
+        for b, lk in link.items():
             lb, tb = load[b], tgt[b]
             x = lb + wv
             over = low - x if x < low else (x - high if x > high else 0.0)
             d = d_a + (x - tb) ** 2 + vw * over * over
-            over = low - lb if lb < low else (lb - high if lb > high else 0.0)
-            d -= (lb - tb) ** 2 + vw * over * over
-            d += lam * (own - link[b])
+            d -= sq[b] + pen[b]
+            d += lam * (own - lk)
             if use_shape:
                 x = perim[b] + pv - 2.0 * link_len[b]
-                d += (
-                    shape
-                    * _FOUR_PI
-                    * (area[b] / (perim[b] * perim[b] + 1.0) - (area[b] + av) / (x * x + 1.0))
-                )
-            if d < best_d:
+                d += s4 * (ratio[b] - (area[b] + av) / (x * x + 1.0))
+            # Ties go to the lowest part.
+            if d < best_d or (d == best_d and b < best_b):
                 best_b, best_d = b, d
-        if best_b < 0 or not st.connected_without(a, v):
+        if best_b < 0 or not connected_without(a, v):
             continue
-        st.move(v, best_b)
+        move(v, best_b)
+        renew(a)
+        renew(best_b)
         moves += 1
         for part in (a, best_b):
             for x_node in members[part]:
-                if not queued[x_node] and not fixed_l[x_node]:
-                    queue.append(x_node)
+                if not queued[x_node]:
+                    append(x_node)
                     queued[x_node] = True
     return moves
 
@@ -1028,40 +1140,38 @@ def _swap_pass(
     parts stay contiguous (checked conservatively: ``a`` without ``v`` must be
     connected and touched by ``u``). Returns the number of swaps made.
     """
-    parts, w, load, members = st.parts, st.w, st.load, st.members
-    indptr, indices, ew, fixed = st.indptr, st.indices, st.ew, st.fixed
-    use_shape, area, perim, na, nper, el = st.shape, st.area, st.perim, st.na, st.nper, st.el
+    parts, w, load, members, fixed = st.parts, st.w, st.load, st.members, st.fixed
+    nbr, nbr_set, nbr_ew, nbr_el = st.nbr, st.nbr_set, st.nbr_ew, st.nbr_el
+    use_shape, area, perim, na, nper = st.shape, st.area, st.perim, st.na, st.nper
     vw = VIOLATION_WEIGHT
+    k4 = _FOUR_PI
+    reach = SWAP_REACH * shape
 
     def cost(x: float, t: float) -> float:
         o = low - x if x < low else (x - high if x > high else 0.0)
         return (x - t) ** 2 + vw * o * o
 
-    def sums(v: int, a: int, b: int) -> tuple[float, float, float, float]:
-        """Edge weight from ``v`` to parts ``a`` and ``b``, then edge length."""
+    def sums(
+        v: int, a: int, b: int
+    ) -> tuple[float, float, float, float, dict[int, tuple[float, float]]]:
+        """Edge weight from ``v`` to parts ``a`` and ``b``, then edge length; and
+        the weight and length of each edge to ``b``."""
         wa = wb = la_ = lb_ = 0.0
-        for j in range(indptr[v], indptr[v + 1]):
-            p = parts[indices[j]]
+        to_b: dict[int, tuple[float, float]] = {}
+        for u, e, ln in zip(nbr[v], nbr_ew[v], nbr_el[v] if use_shape else nbr_ew[v], strict=True):
+            p = parts[u]
             if p == a:
-                wa += ew[j]
-                la_ += el[j] if use_shape else 0.0
+                wa += e
+                la_ += ln if use_shape else 0.0
             elif p == b:
-                wb += ew[j]
-                lb_ += el[j] if use_shape else 0.0
-        return wa, wb, la_, lb_
-
-    def edge(v: int, u: int) -> tuple[float, float]:
-        for j in range(indptr[v], indptr[v + 1]):
-            if indices[j] == u:
-                return ew[j], (el[j] if use_shape else 0.0)
-        return 0.0, 0.0
+                wb += e
+                lb_ += ln if use_shape else 0.0
+                to_b[u] = (e, ln if use_shape else 0.0)
+        return wa, wb, la_, lb_, to_b
 
     def touches(u: int, part: int, skip: int) -> bool:
-        for j in range(indptr[u], indptr[u + 1]):
-            y = indices[j]
-            if y != skip and parts[y] == part:
-                return True
-        return False
+        near = nbr_set[u] & members[part]
+        return len(near) > 1 or (bool(near) and skip not in near)
 
     swaps = 0
     for a in range(len(load)):
@@ -1070,41 +1180,52 @@ def _swap_pass(
         for v in sorted(members[a]):
             if fixed[v]:
                 continue
-            for j in range(indptr[v], indptr[v + 1]):
-                b = parts[indices[j]]
+            for y in nbr[v]:
+                b = parts[y]
                 if b != a and b > a:
                     lst = near.setdefault(b, [])
                     if not lst or lst[-1] != v:
                         lst.append(v)
         for b, vs in sorted(near.items()):
-            us = sorted(u for u in members[b] if not fixed[u] and touches(u, a, -1))
+            ma = members[a]
+            us = sorted(u for u in members[b] if not fixed[u] and not nbr_set[u].isdisjoint(ma))
             best: tuple[float, int, int] | None = None
             la, lb, ta, tb = load[a], load[b], tgt[a], tgt[b]
             base = cost(la, ta) + cost(lb, tb)
+            bar = -1e-9 * (1.0 + base)
+            pp_ab = _pp(area[a], perim[a]) + _pp(area[b], perim[b]) if use_shape else 0.0
+            # Parts stay put until the best swap of (a, b) is made: the balance
+            # change by load step and each node's sums hold for the pair.
+            balance: dict[float, float] = {}
+            u_sums: dict[int, tuple[float, float, float, float, dict[int, tuple[float, float]]]]
+            u_sums = {}
             for v in vs:
                 if parts[v] != a:
                     continue
+                wv = w[v]
+                v_sums = None
                 for u in us:
-                    dw = w[u] - w[v]
-                    d = cost(la + dw, ta) + cost(lb - dw, tb) - base
-                    if d >= SWAP_REACH * shape:
+                    dw = w[u] - wv
+                    d = balance.get(dw)
+                    if d is None:
+                        d = balance[dw] = cost(la + dw, ta) + cost(lb - dw, tb) - base
+                    if d >= reach:
                         continue
-                    va, vb, lva, lvb = sums(v, a, b)
-                    ub, ua, lub, lua = sums(u, b, a)
-                    e_w, e_l = edge(v, u)
+                    if v_sums is None:
+                        v_sums = sums(v, a, b)
+                    va, vb, lva, lvb, v_to_b = v_sums
+                    if u not in u_sums:
+                        u_sums[u] = sums(u, b, a)
+                    ub, ua, lub, lua, _ = u_sums[u]
+                    e_w, e_l = v_to_b.get(u, (0.0, 0.0))
                     d += lam * (va - vb + ub - ua + 2.0 * e_w)
                     if use_shape:
                         pa = perim[a] - nper[v] + 2.0 * lva + nper[u] - 2.0 * (lua - e_l)
                         pb = perim[b] - nper[u] + 2.0 * lub + nper[v] - 2.0 * (lvb - e_l)
                         aa, ab = area[a] - na[v] + na[u], area[b] - na[u] + na[v]
-                        d += shape * (
-                            _pp(area[a], perim[a])
-                            + _pp(area[b], perim[b])
-                            - _pp(aa, pa)
-                            - _pp(ab, pb)
-                        )
+                        d += shape * (pp_ab - k4 * aa / (pa * pa + 1.0) - k4 * ab / (pb * pb + 1.0))
                     if (
-                        d < -1e-9 * (1.0 + base)
+                        d < bar
                         and (best is None or d < best[0])
                         and touches(u, a, v)
                         and touches(v, b, u)
@@ -1494,7 +1615,7 @@ def _hood_score(
 ) -> tuple[int, float, float]:
     load = np.bincount(parts, weights=graph.weight.astype(float))
     viol = np.maximum(0, low - load) + np.maximum(0, load - high)
-    rows = np.repeat(parts, np.diff(graph.indptr))
+    rows = parts[graph._lists.rows]
     cut = float(graph.edge_weight[rows != parts[graph.indices]].sum()) / 2
     cost = float(((load - target) ** 2).sum() + lam * cut)
     if shape > 0 and graph.has_shape:
@@ -1578,7 +1699,7 @@ def polish_parts(
     imbalance and cut): the result is never worse.
     """
     parts = parts.copy()
-    indptr, indices = graph.indptr, graph.indices
+    nbr = graph._lists.nbr
     for _ in range(rounds):
         load = np.bincount(parts, weights=graph.weight.astype(float))
         viol = np.maximum(0, low - load) + np.maximum(0, load - high)
@@ -1593,10 +1714,9 @@ def polish_parts(
                 continue
             hood = [gb]
             for _ring in range(POLISH_RINGS):
-                members = np.flatnonzero(np.isin(parts, hood))
-                near = {
-                    int(parts[indices[j]]) for v in members for j in range(indptr[v], indptr[v + 1])
-                }
+                members = np.flatnonzero(np.isin(parts, hood)).tolist()
+                label_of = parts.tolist()
+                near = {label_of[u] for v in members for u in nbr[v]}
                 hood = sorted(near | set(hood))
                 if touched.intersection(hood) or len(hood) < 2:
                     break
