@@ -39,6 +39,10 @@ Shapely/GEOS does the geometry. Written by hand: the matching of identical
 edges (a vectorised form of libpysal's vertex-set rook contiguity, which would
 cost a second pass per call), the Voronoi ridges from the triangulation and
 the hand-over of pieces.
+
+Regions do not interact, so the tiles are cut in jobs of a few regions each,
+on worker processes for large inputs (:func:`gridmap.partition.parallel.run_jobs`),
+while this process works out the scorer's contiguity.
 """
 
 from __future__ import annotations

@@ -1,17 +1,20 @@
-"""Run independent partition jobs (one per community component) on several cores.
+"""Run independent partition jobs on several cores.
 
-Each community is partitioned on its own, so the jobs share nothing and their
-results do not depend on where or in which order they run: the output is the
-same with one worker or many. The standard library's process pool does the
-work; processes are started by ``fork`` (the parent's imports and memory are
-shared copy-on-write, so a pool starts in milliseconds), which is only safe
-while the calling process runs a single thread. Elsewhere (the Streamlit
-server runs many threads; platforms without ``fork``) and for small inputs,
-where starting processes costs more than it saves, the jobs run in this
-process, one after the other. Large vectorised GEOS and pyproj calls are
-split over threads instead (:func:`threaded`, :func:`reproject`): both
-libraries release the GIL. One limit, set by :func:`worker_limit` around a
-call, caps processes and threads alike.
+Each community is partitioned on its own, and the tiles of each region are
+cut on their own, so the jobs (one per community component; a few regions
+each, :func:`job_groups`) share nothing and their results do not depend on
+where or in which order they run: the output is the same with one worker or
+many. The caller's own work goes on meanwhile in the calling process. The
+standard library's process pool does the work; processes are started by
+``fork`` (the parent's imports and memory are shared copy-on-write, so a pool
+starts in milliseconds), which is only safe while the calling process runs a
+single thread. Elsewhere (the Streamlit server runs many threads; platforms
+without ``fork``) and for small inputs, where starting processes costs more
+than it saves, the jobs run in this process, one after the other. Large
+vectorised GEOS and pyproj calls are split over threads instead
+(:func:`threaded`, :func:`reproject`): both libraries release the GIL. One
+limit, set by :func:`worker_limit` around a call, caps processes and threads
+alike.
 
 Batch work over a whole city scales out on Dask (:mod:`gridmap.batch`); this
 module only uses the cores of one machine for one call.
