@@ -679,15 +679,16 @@ def _pieces_of_tiles(
     part_geom: list[np.ndarray] = []
     part_tile: list[np.ndarray] = []
     part_face: list[np.ndarray] = []
-    if len(faces):
+    if len(faces) and n:
         tree = shapely.STRtree(faces)
         # Most tiles lie inside the face of their generator: one prepared test
         # each, among the faces in reach of each region's generators (a job of
         # build_site_graph holds a few of a city's regions).
-        group = np.unique(site_region, return_inverse=True)[1].ravel()
-        by_group = np.argsort(group, kind="stable")
-        reach = shapely.multipoints(gen[by_group], indices=group[by_group])
-        near = np.unique(tree.query(reach)[1])
+        order = np.argsort(site_region, kind="stable")
+        start = np.flatnonzero(np.r_[True, np.diff(site_region[order]) != 0])
+        lo = np.minimum.reduceat(gen[order], start)
+        hi = np.maximum.reduceat(gen[order], start)
+        near = np.unique(tree.query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))[1])
         pi, fi = points_in_polygons(gen, faces[near])
         fi = near[fi]
         first = np.unique(pi, return_index=True)[1]
