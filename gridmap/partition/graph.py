@@ -47,6 +47,7 @@ while this process works out the scorer's contiguity.
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -58,7 +59,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
-from gridmap.partition.parallel import job_groups, run_jobs, threaded
+from gridmap.partition.parallel import available_workers, job_groups, run_jobs, threaded
 
 __all__ = [
     "HULL_BUFFER_M",
@@ -907,8 +908,8 @@ def _street_tiles(
 
 def _tiles_job(
     gen: np.ndarray,
+    tiles: np.ndarray,
     site_region: np.ndarray,
-    regions: np.ndarray,
     faces: np.ndarray,
     sites: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -918,11 +919,11 @@ def _tiles_job(
     milliseconds, where pickling 100,000 geometries one by one takes a
     second), sites by their index among all sites.
     """
-    gen, region = gen[sites], site_region[sites]
-    tiles = _all_region_tiles(gen, region, regions)
-    tiles, loose, loose_site, u, v, length = _street_tiles(gen, tiles, region, faces)
+    out, loose, loose_site, u, v, length = _street_tiles(
+        gen[sites], tiles[sites], site_region[sites], faces
+    )
     return (
-        shapely.to_wkb(tiles),
+        shapely.to_wkb(out),
         shapely.to_wkb(loose),
         sites[loose_site],
         sites[u],
@@ -1005,16 +1006,31 @@ def build_site_graph(
     """
     n = len(xy)
     gen = xy if locate is None else locate
-    faces = street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
-    # The tiles of a region do not depend on the other regions: jobs of a few
-    # regions each, on worker processes for large inputs. The scorer's
+
+    # The Voronoi tiles (one vectorised call) and the street faces do not
+    # depend on each other: the faces on another thread meanwhile when more
+    # than one CPU is allowed (GEOS releases the GIL). The thread ends before
+    # any process is forked below.
+    def faces_of() -> np.ndarray:
+        return street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
+
+    if available_workers() > 1:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            faces_job = pool.submit(faces_of)
+            voronoi = _all_region_tiles(gen, site_region, regions)
+            faces = faces_job.result()
+    else:
+        voronoi = _all_region_tiles(gen, site_region, regions)
+        faces = faces_of()
+    # The street cuts of a region do not depend on the other regions: jobs of
+    # a few regions each, on worker processes for large inputs. The scorer's
     # contiguity (global) is worked out here meanwhile.
     groups = job_groups(np.bincount(site_region, minlength=len(regions)).tolist())
     jobs = [
         {
             "gen": gen,
+            "tiles": voronoi,
             "site_region": site_region,
-            "regions": regions,
             "faces": faces,
             "sites": sites,
         }
