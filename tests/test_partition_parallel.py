@@ -99,7 +99,8 @@ def test_partition_on_two_processes_equals_one() -> None:
         [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, check=True
     )
     line = done.stdout.strip().splitlines()[-1]
-    assert line.startswith("pools 1 same True"), done.stdout + done.stderr
+    # Two pools with two workers: the street tiles, then the partition.
+    assert line.startswith("pools 2 same True"), done.stdout + done.stderr
     assert int(line.split()[-1]) > 5
 
 

@@ -39,6 +39,10 @@ Shapely/GEOS does the geometry. Written by hand: the matching of identical
 edges (a vectorised form of libpysal's vertex-set rook contiguity, which would
 cost a second pass per call), the Voronoi ridges from the triangulation and
 the hand-over of pieces.
+
+Regions do not interact, so the tiles are cut in jobs of a few regions each,
+on worker processes for large inputs (:func:`gridmap.partition.parallel.run_jobs`),
+while this process works out the scorer's contiguity.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
-from gridmap.partition.parallel import available_workers, threaded
+from gridmap.partition.parallel import available_workers, job_groups, run_jobs, threaded
 
 __all__ = [
     "HULL_BUFFER_M",
@@ -558,12 +562,15 @@ def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarr
     members = np.concatenate([order[start[j] : start[j] + count[j]] for j in multi])
     group = np.repeat(np.arange(len(multi)), count[multi])
     pts = xy[members]
-    # Generators moved onto a border may coincide: nudge duplicates by 1 mm.
+    # Generators moved onto a border may coincide: nudge duplicates by 1 mm
+    # times their count within the region (so a region's tiles do not depend
+    # on the other regions computed with it).
     key = np.round(pts, 3)
     dup = pd.DataFrame({"g": group, "x": key[:, 0], "y": key[:, 1]}).duplicated().to_numpy()
     if dup.any():
         pts = pts.copy()
-        pts[dup] += 1e-3 * np.arange(1, int(dup.sum()) + 1)[:, None]
+        rank = pd.Series(group[dup]).groupby(group[dup]).cumcount().to_numpy() + 1
+        pts[dup] += 1e-3 * rank[:, None]
     mps = shapely.multipoints(pts, indices=group)
     diagrams = threaded(_voronoi_ordered, mps, regions[ur[multi]], min_size=64)
     cells, _ = shapely.get_parts(diagrams, return_index=True)
@@ -658,7 +665,7 @@ def street_faces(streets: np.ndarray, frame: Geometry) -> np.ndarray:
 
 
 def _pieces_of_tiles(
-    gen: np.ndarray, tiles: np.ndarray, faces: np.ndarray
+    gen: np.ndarray, tiles: np.ndarray, site_region: np.ndarray, faces: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut tiles by the street faces and into their parts.
 
@@ -673,9 +680,18 @@ def _pieces_of_tiles(
     part_geom: list[np.ndarray] = []
     part_tile: list[np.ndarray] = []
     part_face: list[np.ndarray] = []
-    if len(faces):
-        # Most tiles lie inside the face of their generator: one prepared test each.
-        pi, fi = points_in_polygons(gen, faces)
+    if len(faces) and n:
+        tree = shapely.STRtree(faces)
+        # Most tiles lie inside the face of their generator: one prepared test
+        # each, among the faces in reach of each region's generators (a job of
+        # build_site_graph holds a few of a city's regions).
+        order = np.argsort(site_region, kind="stable")
+        start = np.flatnonzero(np.r_[True, np.diff(site_region[order]) != 0])
+        lo = np.minimum.reduceat(gen[order], start)
+        hi = np.maximum.reduceat(gen[order], start)
+        near = np.unique(tree.query(shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]))[1])
+        pi, fi = points_in_polygons(gen, faces[near])
+        fi = near[fi]
         first = np.unique(pi, return_index=True)[1]
         home_face = np.full(n, -1, np.int64)
         home_face[pi[first]] = fi[first]
@@ -684,7 +700,7 @@ def _pieces_of_tiles(
         inside = known[shapely.contains(faces[home_face[known]], tiles[known])]
         tile_face[inside] = home_face[inside]
         rest = np.setdiff1d(np.arange(n), inside)
-        ti, fi = shapely.STRtree(faces).query(tiles[rest], predicate="intersects")
+        ti, fi = tree.query(tiles[rest], predicate="intersects")
         ti = rest[ti]
         one = np.bincount(ti, minlength=n)[ti] == 1
         tile_face[ti[one]] = fi[one]
@@ -831,7 +847,7 @@ def _assign_round(
 
 def _street_tiles(
     gen: np.ndarray, tiles: np.ndarray, site_region: np.ndarray, faces: np.ndarray
-) -> tuple[np.ndarray, list[Geometry], np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Tiles whose borders follow the streets; returns tiles, loose parts and adjacency.
 
     Each region's Voronoi tiles are cut by the street faces (and into their
@@ -839,12 +855,21 @@ def _street_tiles(
     the block it lies in, a block without any building to the tile it shares
     the longest border with (:func:`_assign_pieces`). All pieces come from one
     Voronoi diagram per region cut by one set of faces, so they are an exact
-    coverage of the region and so are their unions. Returns
-    ``(tiles, loose, u, v, length)``: the adjacency of the new tiles within
-    each region with the length of their shared border.
+    coverage of the region and so are their unions. Regions do not interact:
+    the result for a region does not depend on the others passed along.
+
+    Returns
+    -------
+    tiles : ndarray of Polygon
+    loose, loose_site : ndarray
+        Parts no tile could take (larger than 1 m²) and the site whose tile
+        they were cut from, in site order.
+    u, v, length : ndarray
+        Adjacency of the new tiles within each region, with the length of
+        their shared border.
     """
     n = len(tiles)
-    pieces, src, face, home = _pieces_of_tiles(gen, tiles, faces)
+    pieces, src, face, home = _pieces_of_tiles(gen, tiles, site_region, faces)
     region = site_region[src]
     # Blocks: faces within a region.
     n_faces = int(face.max()) + 1 if len(face) else 1
@@ -858,10 +883,10 @@ def _street_tiles(
     pa, pb, p, q = _matched_edges(pieces, group=region)
     pa, pb, plen = _sum_pairs(pa, pb, np.hypot(*(q - p).T), len(pieces))
     owner = _assign_pieces(owner, block, pa, pb, plen, site_block)
-    lost = owner < 0
-    loose = [g for g in pieces[lost] if shapely.area(g) > 1.0]
+    lost = np.flatnonzero((owner < 0) & (shapely.area(pieces) > 1.0))
+    lost = lost[np.argsort(src[lost], kind="stable")]
     out = tiles.copy()
-    kept = np.flatnonzero(~lost)
+    kept = np.flatnonzero(owner >= 0)
     several = np.bincount(owner[kept], minlength=n) > 1
     rebuilt = kept[several[owner[kept]] | ~home[kept]]
     if len(rebuilt):
@@ -878,7 +903,33 @@ def _street_tiles(
     u = np.minimum(oa[diff], ob[diff])
     v = np.maximum(oa[diff], ob[diff])
     u, v, length = _sum_pairs(u, v, plen[diff], n)
-    return out, loose, u, v, length
+    return out, pieces[lost], src[lost], u, v, length
+
+
+def _tiles_job(
+    gen: np.ndarray,
+    tiles: np.ndarray,
+    site_region: np.ndarray,
+    faces: np.ndarray,
+    sites: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The street tiles of ``sites`` (all sites of some regions): a job of build_site_graph.
+
+    Geometry is returned as WKB (sent from a worker process in a few
+    milliseconds, where pickling 100,000 geometries one by one takes a
+    second), sites by their index among all sites.
+    """
+    out, loose, loose_site, u, v, length = _street_tiles(
+        gen[sites], tiles[sites], site_region[sites], faces
+    )
+    return (
+        shapely.to_wkb(out),
+        shapely.to_wkb(loose),
+        sites[loose_site],
+        sites[u],
+        sites[v],
+        length,
+    )
 
 
 _NO_FACES = np.empty(0, dtype=object)
@@ -956,24 +1007,52 @@ def build_site_graph(
     n = len(xy)
     gen = xy if locate is None else locate
 
-    # The street faces and the scorer's contiguity do not depend on the tiles:
-    # with more than one CPU allowed they are worked out on other threads
-    # meanwhile (GEOS releases the GIL).
+    # The Voronoi tiles (one vectorised call) and the street faces do not
+    # depend on each other: the faces on another thread meanwhile when more
+    # than one CPU is allowed (GEOS releases the GIL). The thread ends before
+    # any process is forked below.
     def faces_of() -> np.ndarray:
         return street_faces(streets, _frame(regions, clip)) if follow_streets else _NO_FACES
 
     if available_workers() > 1:
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
             faces_job = pool.submit(faces_of)
-            pairs_job = pool.submit(_scorer_pairs, xy, site_region, clip, streets)
-            tiles = _all_region_tiles(gen, site_region, regions)
+            voronoi = _all_region_tiles(gen, site_region, regions)
             faces = faces_job.result()
-            gu, gv, crossing = pairs_job.result()
     else:
-        tiles = _all_region_tiles(gen, site_region, regions)
+        voronoi = _all_region_tiles(gen, site_region, regions)
         faces = faces_of()
-        gu, gv, crossing = _scorer_pairs(xy, site_region, clip, streets)
-    tiles, loose, a, b, shared = _street_tiles(gen, tiles, site_region, faces)
+    # The street cuts of a region do not depend on the other regions: jobs of
+    # a few regions each, on worker processes for large inputs. The scorer's
+    # contiguity (global) is worked out here meanwhile.
+    groups = job_groups(np.bincount(site_region, minlength=len(regions)).tolist())
+    jobs = [
+        {
+            "gen": gen,
+            "tiles": voronoi,
+            "site_region": site_region,
+            "faces": faces,
+            "sites": sites,
+        }
+        for sites in (np.flatnonzero(np.isin(site_region, group)) for group in groups)
+        if len(sites)
+    ]
+    scorer: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    done = run_jobs(
+        _tiles_job,
+        jobs,
+        sizes=[len(job["sites"]) for job in jobs],
+        meanwhile=lambda: scorer.append(_scorer_pairs(xy, site_region, clip, streets)),
+    )
+    gu, gv, crossing = scorer[0]
+    tiles = np.empty(n, dtype=object)
+    for job, (tile_wkb, *_) in zip(jobs, done, strict=True):
+        tiles[job["sites"]] = shapely.from_wkb(tile_wkb)
+    loose_site = np.concatenate([d[2] for d in done] or [np.empty(0, np.int64)])
+    loose_wkb = np.concatenate([d[1] for d in done] or [np.empty(0, dtype=object)])
+    loose = list(shapely.from_wkb(loose_wkb[np.argsort(loose_site, kind="stable")]))
+    a, b = (np.concatenate([d[k] for d in done] or [np.empty(0, np.int64)]) for k in (3, 4))
+    shared = np.concatenate([d[5] for d in done] or [np.empty(0)])
     # Regions without any site (a locked area may hold none: it is a grid anyway).
     for r, region in enumerate(regions):
         if empty_ok is not None and empty_ok[r]:
