@@ -467,7 +467,12 @@ def build_layout(
             )
         )
     footprints = np.asarray(rows_gdf.geometry.array, dtype=object)
-    xy, row_site = site_points(footprints)
+    # Whole buildings keep the centroids found above; unit rows get their own.
+    row_xy = cent[rows_gdf["_src"].to_numpy()]
+    unit_row = rows_gdf["unit"].notna().to_numpy()
+    if unit_row.any():
+        row_xy[unit_row] = shapely.get_coordinates(shapely.centroid(footprints[unit_row]))
+    xy, row_site = site_points(footprints, row_xy)
     n_s = len(xy)
     progress("sites", 0.08)
     # First row at each site decides its community.
@@ -738,7 +743,9 @@ def make_nodes(layout: Layout, fixed: np.ndarray, warnings: list[Msg]) -> np.nda
     sel = in_small & site_free
     if sel.any():
         region = g.region[rows["site"].to_numpy()[sel]]
-        keys = comp[sel].astype(str) + "\x00" + pd.Series(region, index=comp[sel].index).astype(str)
+        # One key per (compound, region) pair: integers, not joined strings.
+        codes = pd.factorize(comp[sel])[0].astype(np.int64)
+        keys = pd.Series(codes * (int(g.region.max()) + 1) + region)
         chain(keys, rows["site"].to_numpy()[sel])
         crossing = (
             pd.DataFrame({"c": comp[sel].to_numpy(), "comm": rows["community"].to_numpy()[sel]})

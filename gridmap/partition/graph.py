@@ -169,13 +169,17 @@ class SiteGraph:
         return self.length * np.where(self.crosses_street, ROAD_EDGE_FACTOR, 1.0)
 
 
-def site_points(footprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def site_points(
+    footprints: np.ndarray, centroids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Unique centroids (rounded to 1 cm) and the site index of each footprint.
 
     Parameters
     ----------
     footprints : ndarray of Geometry
         Footprints in a metric CRS.
+    centroids : ndarray (R, 2), optional
+        Their centroids, when the caller has them already.
 
     Returns
     -------
@@ -184,7 +188,9 @@ def site_points(footprints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     row_site : ndarray (R,)
         Site index of each footprint.
     """
-    xy = np.round(shapely.get_coordinates(shapely.centroid(footprints)), 2)
+    if centroids is None:
+        centroids = shapely.get_coordinates(shapely.centroid(footprints))
+    xy = np.round(centroids, 2)
     if len(xy) == 0:
         return xy.reshape(0, 2), np.empty(0, np.int64)
     # np.unique(axis=0) order (x, then y) by one lexsort: several times faster.
@@ -1054,11 +1060,13 @@ def build_site_graph(
     a, b = (np.concatenate([d[k] for d in done] or [np.empty(0, np.int64)]) for k in (3, 4))
     shared = np.concatenate([d[5] for d in done] or [np.empty(0)])
     # Regions without any site (a locked area may hold none: it is a grid anyway).
-    for r, region in enumerate(regions):
+    held = np.bincount(site_region, minlength=len(regions)) > 0
+    for r in np.flatnonzero(~held).tolist():
+        region = regions[r]
         if empty_ok is not None and empty_ok[r]:
             continue
         empty = region is None or shapely.is_empty(region) or shapely.area(region) <= 1.0
-        if not empty and not (site_region == r).any():
+        if not empty:
             loose.append(region)
     # Condition 2: the tiles share identical edges in one region.
     shared_len = pd.Series(shared, index=a * n + b)

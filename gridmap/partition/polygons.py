@@ -113,7 +113,7 @@ def grouped_union(geoms: np.ndarray, labels: np.ndarray) -> dict[Hashable, Geome
             arr[r_i, : count[r]] = geoms[order[start[r] : start[r] + count[r]]]
         res = threaded(_union_batches, arr, min_size=2 * _BATCH) if width > 1 else arr[:, 0]
         bad = np.asarray([r is None for r in res], dtype=bool)
-        bad[~bad] = ~shapely.is_valid(res[~bad])
+        bad[~bad] = ~threaded(shapely.is_valid, res[~bad])
         for b_i in np.flatnonzero(bad).tolist():
             row = int(rows[b_i])
             res[b_i] = union_coverage(geoms[order[start[row] : start[row] + count[row]]])
