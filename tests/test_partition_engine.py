@@ -553,3 +553,12 @@ def test_tiles_follow_streets_and_still_tile_the_community(seed: int) -> None:
     assert crossing(follow) <= 3 < 20 <= crossing(plain)
     assert _on_road_share(follow.grids, d["roads"]) > _on_road_share(plain.grids, d["roads"])
     check_partition(follow, d["buildings"], None)
+
+
+@pytest.mark.parametrize("dtype", ["string[python]", "string[pyarrow]"])
+def test_string_ids_with_missing_values(dtype: str) -> None:
+    """Compound ids in a pandas string column with missing values (no compound) work."""
+    from gridmap.partition.engine import _norm_ids
+
+    ids = pd.Series([" C1", pd.NA, "", "C2 "], dtype=dtype)
+    assert [None if pd.isna(x) else x for x in _norm_ids(ids)] == ["C1", None, None, "C2"]

@@ -430,3 +430,17 @@ def test_connected_without_agrees_with_a_plain_search(seed: int) -> None:
         ]
         x, b = moves[int(rng.integers(len(moves)))]
         st.move(x, b)
+
+
+def test_connected_without_after_an_undone_bridging_move() -> None:
+    """A part split again by an undone move is not taken for connected (the shortcut's memory)."""
+    from gridmap.partition.solve import _Parts
+
+    # 0-1-2, a triangle 2-3-4, and 4-5; part 1 = {0, 2, 3, 4} is split until 1 joins.
+    u, v = np.array([0, 1, 2, 3, 2, 4]), np.array([1, 2, 3, 4, 4, 5])
+    graph = NodeGraph.from_edges(6, np.ones(6, np.int64), u, v, np.ones(6))
+    st = _Parts(graph, np.array([1, 0, 1, 1, 1, 0]), None)
+    st.move(1, 1)
+    assert st.connected_without(1, 3)  # whole: the part is seen connected
+    st.move(1, 0)  # the undo: 0 is cut off again
+    assert not st.connected_without(1, 3)

@@ -83,7 +83,8 @@ def _norm_id(value: Any) -> str | None:
 
 def _norm_ids(values: pd.Series) -> pd.Series:
     """:func:`_norm_id` of every value; vectorised when all are strings (the usual case)."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+    # infer_dtype says "string" for string dtypes with missing values too.
+    if values.notna().all() and pd.api.types.infer_dtype(values, skipna=False) == "string":
         text = values.str.strip().to_numpy(dtype=object, copy=True)
         text[text == ""] = None
         return pd.Series(text, index=values.index, dtype=object)
@@ -1100,13 +1101,7 @@ def solve_sites(
             "exact_time": exact_time,
             "micro": micro,
         }
-        for c, (members, micro) in enumerate(
-            zip(
-                comp_nodes,
-                _micro_inputs(layout, node, n_nodes, free_nodes, comp_nodes),
-                strict=True,
-            )
-        )
+        for c, (members, micro) in enumerate(zip(comp_nodes, micro_in, strict=True))
     ]
     solved = run_jobs(
         _solve_component,

@@ -568,15 +568,12 @@ def _all_region_tiles(xy: np.ndarray, site_region: np.ndarray, regions: np.ndarr
     members = np.concatenate([order[start[j] : start[j] + count[j]] for j in multi])
     group = np.repeat(np.arange(len(multi)), count[multi])
     pts = xy[members]
-    # Generators moved onto a border may coincide: nudge duplicates by 1 mm
-    # times their count within the region (so a region's tiles do not depend
-    # on the other regions computed with it).
+    # Generators moved onto a border may coincide: nudge duplicates by 1 mm.
     key = np.round(pts, 3)
     dup = pd.DataFrame({"g": group, "x": key[:, 0], "y": key[:, 1]}).duplicated().to_numpy()
     if dup.any():
         pts = pts.copy()
-        rank = pd.Series(group[dup]).groupby(group[dup]).cumcount().to_numpy() + 1
-        pts[dup] += 1e-3 * rank[:, None]
+        pts[dup] += 1e-3 * np.arange(1, int(dup.sum()) + 1)[:, None]
     mps = shapely.multipoints(pts, indices=group)
     diagrams = threaded(_voronoi_ordered, mps, regions[ur[multi]], min_size=64)
     cells, _ = shapely.get_parts(diagrams, return_index=True)

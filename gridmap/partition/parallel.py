@@ -241,7 +241,8 @@ def _run_here(
         return serial()
     # GEOS releases the GIL: the caller's other work runs beside the jobs.
     with concurrent.futures.ThreadPoolExecutor(1) as side:
-        task = side.submit(meanwhile)
+        # The thread keeps the caller's worker limit (a context variable).
+        task = side.submit(contextvars.copy_context().run, meanwhile)
         results = serial()
         task.result()
     return results

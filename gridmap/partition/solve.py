@@ -534,7 +534,8 @@ class _Parts:
         for v, p in enumerate(self.parts):
             self.members[p].add(v)
             self.load[p] += self.w[v]
-        # Parts seen connected: they stay so, every move keeps them whole.
+        # Parts seen connected since their last move (an undone move may leave
+        # a part split, so a move forgets both parts).
         self.solid = [False] * k
         # Edge weight and length from each node to its part and to each other
         # part (see _descend), dropped when it or a neighbour moves.
@@ -622,6 +623,7 @@ class _Parts:
                 links_of[u] = None
         self.members[a].discard(v)
         self.members[b].add(v)
+        self.solid[a] = self.solid[b] = False
         wv = self.w[v]
         self.load[a] -= wv
         self.load[b] += wv
@@ -968,7 +970,7 @@ def _descend(
             continue
         wv = w[v]
         la, ta = load[a], tgt[a]
-        # Objective change of part a (inlined _cost, this loop is the hot spot).
+        # Objective change of part a (cached part terms, this loop is the hot spot).
         x = la - wv
         over = low - x if x < low else (x - high if x > high else 0.0)
         d_a = (x - ta) ** 2 + vw * over * over - sq[a] - pen[a]
