@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
 import shapely
+from fork_support import run_fresh
 
 from gridmap.partition import parallel
 
@@ -62,23 +60,16 @@ def test_threaded_geos_call_equals_one_call() -> None:
     assert shapely.equals_exact(one, split, 0).all()
 
 
-# A fresh interpreter runs one thread, so the fork path is really taken there
-# (pytest's own process may hold threads of other tests, which rules out fork).
+# Run in a fresh interpreter (fork_support.run_fresh), where the fork path is really taken.
 _SCRIPT = textwrap.dedent(
     """
     import warnings
-    import concurrent.futures
+    from fork_support import count_pools
     from gridmap import synth
     from gridmap.partition import parallel, partition_grids
 
     parallel.MIN_PARALLEL_SIZE = 0
-    pools = []
-    real = concurrent.futures.ProcessPoolExecutor
-    class Spy(real):
-        def __init__(self, *a, **k):
-            pools.append(1)
-            super().__init__(*a, **k)
-    concurrent.futures.ProcessPoolExecutor = Spy
+    pools = count_pools()
     d = synth.generate_district(n_buildings=600, seed=5)
     out = []
     for workers in (1, 2):
@@ -94,10 +85,7 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_partition_on_two_processes_equals_one() -> None:
-    env = {**os.environ, "GRIDMAP_WORKERS": ""}
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, check=True
-    )
+    done = run_fresh(_SCRIPT)
     line = done.stdout.strip().splitlines()[-1]
     # Two pools with two workers: the street tiles, then the partition.
     assert line.startswith("pools 2 same True"), done.stdout + done.stderr

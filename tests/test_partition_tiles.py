@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from typing import Any
 
 import numpy as np
 import pytest
 import shapely
+from fork_support import run_fresh
 
 from gridmap import synth
 from gridmap.partition import engine, graph, parallel, partition_grids
@@ -112,18 +110,12 @@ def test_meanwhile_runs_once_beside_jobs_run_here(workers: int) -> None:
 # 5,000 buildings are above MIN_PARALLEL_SIZE sites (it is left as it is).
 _SCRIPT = textwrap.dedent(
     """
-    import concurrent.futures
+    from fork_support import count_pools
     import numpy as np
     from gridmap.partition import graph, parallel
     from test_partition_tiles import _bytes, _graph_inputs, _with_coincident_generators
 
-    pools = []
-    real = concurrent.futures.ProcessPoolExecutor
-    class Spy(real):
-        def __init__(self, *a, **k):
-            pools.append(1)
-            super().__init__(*a, **k)
-    concurrent.futures.ProcessPoolExecutor = Spy
+    pools = count_pools()
     args, kwargs = _graph_inputs(5000, seed=3)
     kwargs = _with_coincident_generators(args, kwargs)
     out = []
@@ -145,12 +137,7 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_tiles_on_two_processes_equal_one() -> None:
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "GRIDMAP_WORKERS": "", "PYTHONPATH": path}
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env, check=True
-    )
+    done = run_fresh(_SCRIPT)
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("pools 2 same True raised job "), done.stdout + done.stderr
     assert int(line.split()[-1]) >= parallel.MIN_PARALLEL_SIZE
