@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -59,7 +60,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull, QhullError
 from shapely import Geometry
 
-from gridmap.partition.parallel import available_workers, job_groups, run_jobs, threaded
+from gridmap.partition.parallel import (
+    available_workers,
+    job_groups,
+    process_count,
+    run_jobs,
+    threaded,
+)
 
 __all__ = [
     "HULL_BUFFER_M",
@@ -915,19 +922,20 @@ def _tiles_job(
     site_region: np.ndarray,
     faces: np.ndarray,
     sites: np.ndarray,
+    wkb: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The street tiles of ``sites`` (all sites of some regions): a job of build_site_graph.
 
-    Geometry is returned as WKB (sent from a worker process in a few
-    milliseconds, where pickling 100,000 geometries one by one takes a
-    second), sites by their index among all sites.
+    With ``wkb`` (jobs on worker processes), geometry is returned as WKB: sent
+    in a few milliseconds, where pickling 100,000 geometries one by one takes
+    a second. Sites are given by their index among all sites.
     """
     out, loose, loose_site, u, v, length = _street_tiles(
         gen[sites], tiles[sites], site_region[sites], faces
     )
     return (
-        shapely.to_wkb(out),
-        shapely.to_wkb(loose),
+        shapely.to_wkb(out) if wkb else out,
+        shapely.to_wkb(loose) if wkb else loose,
         sites[loose_site],
         sites[u],
         sites[v],
@@ -1029,13 +1037,16 @@ def build_site_graph(
     # a few regions each, on worker processes for large inputs. The scorer's
     # contiguity (global) is worked out here meanwhile.
     groups = job_groups(np.bincount(site_region, minlength=len(regions)).tolist())
-    jobs = [
+    # Geometry crosses the pipes as WKB; jobs run here keep their objects.
+    wkb = process_count(n) > 1
+    jobs: list[dict[str, Any]] = [
         {
             "gen": gen,
             "tiles": voronoi,
             "site_region": site_region,
             "faces": faces,
             "sites": sites,
+            "wkb": wkb,
         }
         for sites in (np.flatnonzero(np.isin(site_region, group)) for group in groups)
         if len(sites)
@@ -1049,11 +1060,12 @@ def build_site_graph(
     )
     gu, gv, crossing = scorer[0]
     tiles = np.empty(n, dtype=object)
-    for job, (tile_wkb, *_) in zip(jobs, done, strict=True):
-        tiles[job["sites"]] = shapely.from_wkb(tile_wkb)
+    for job, (job_tiles, *_) in zip(jobs, done, strict=True):
+        tiles[job["sites"]] = shapely.from_wkb(job_tiles) if wkb else job_tiles
     loose_site = np.concatenate([d[2] for d in done] or [np.empty(0, np.int64)])
-    loose_wkb = np.concatenate([d[1] for d in done] or [np.empty(0, dtype=object)])
-    loose = list(shapely.from_wkb(loose_wkb[np.argsort(loose_site, kind="stable")]))
+    loose_all = np.concatenate([d[1] for d in done] or [np.empty(0, dtype=object)])
+    loose_all = loose_all[np.argsort(loose_site, kind="stable")]
+    loose = list(shapely.from_wkb(loose_all) if wkb else loose_all)
     a, b = (np.concatenate([d[k] for d in done] or [np.empty(0, np.int64)]) for k in (3, 4))
     shared = np.concatenate([d[5] for d in done] or [np.empty(0)])
     # Regions without any site (a locked area may hold none: it is a grid anyway).
