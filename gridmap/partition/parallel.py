@@ -177,6 +177,7 @@ def run_jobs(
         Other work of the caller, run once in this process while the worker
         processes run the jobs; when the jobs run here, on a second thread
         beside them if more than one worker is allowed, else before them.
+        (Beside the workers it is one more busy process than the limit.)
 
     Returns
     -------
